@@ -1,0 +1,24 @@
+package tokenmanager
+
+import (
+	"context"
+	"time"
+)
+
+// Account is a user of the server. Username is stored in its canonical form
+// (see CanonicalUsername) and is also the subject of the user's tokens.
+type Account struct {
+	Username     string    `json:"username"`
+	PasswordHash string    `json:"-"`
+	CreatedAt    time.Time `json:"created_at"`
+}
+
+// AccountStore keeps accounts.
+type AccountStore interface {
+	// CreateAccount stores a new account; it fails with EConflict when the
+	// username is taken.
+	CreateAccount(ctx context.Context, a *Account) error
+	// Account returns the account with that canonical username, or an
+	// ENotFound error.
+	Account(ctx context.Context, username string) (*Account, error)
+}

@@ -1,0 +1,3 @@
+module github.com/tokenmanager/tokenmanager
+
+go 1.26

@@ -1,0 +1,52 @@
+package tokenmanager
+
+import (
+	"context"
+	"time"
+)
+
+// SigningKey is one key of the key set. Private holds the PKCS #8 DER of an
+// asymmetric key or the raw secret of an HMAC key; it never leaves the
+// store and the process. Each key is bound to exactly one algorithm (Alg):
+// a token that names another algorithm for this kid is refused.
+type SigningKey struct {
+	ID        string    `json:"kid"`
+	Alg       string    `json:"alg"`
+	Private   []byte    `json:"private"`
+	CreatedAt time.Time `json:"created_at"`
+	// RetiredAt is when another key became active; the key keeps
+	// verifying until the last token it signed has expired.
+	RetiredAt time.Time `json:"retired_at,omitzero"`
+}
+
+// KeySet is the signing keys and the refresh key of a deployment. The last
+// key of Keys that is not retired signs; all of them verify. RefreshKey
+// (32 random bytes) derives the refresh tokens of every session, so that
+// every instance sharing the store can verify them.
+type KeySet struct {
+	Keys       []SigningKey `json:"keys"`
+	RefreshKey []byte       `json:"refresh_key"`
+}
+
+// Active returns the key that signs new tokens, or false when there is none.
+func (ks *KeySet) Active() (SigningKey, bool) {
+	for i := len(ks.Keys) - 1; i >= 0; i-- {
+		if ks.Keys[i].RetiredAt.IsZero() {
+			return ks.Keys[i], true
+		}
+	}
+	return SigningKey{}, false
+}
+
+// KeyStore keeps the key set where every instance that must verify the same
+// tokens can read it: a 0600 file in the data directory for the embedded
+// store, Redis for the shared store.
+type KeyStore interface {
+	// KeySet returns the stored key set, or an ENotFound error when none
+	// was stored yet.
+	KeySet(ctx context.Context) (*KeySet, error)
+	// InitKeySet stores ks unless a key set is already stored, and returns
+	// the stored one: of two instances starting at once, both end up with
+	// the keys of the first.
+	InitKeySet(ctx context.Context, ks *KeySet) (*KeySet, error)
+}
