@@ -1,0 +1,98 @@
+package jose
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"math"
+	"strconv"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+	"github.com/tokenmanager/tokenmanager"
+)
+
+// wireClaims is the JSON payload of an access token (RFC 9068 claims plus
+// sid). It implements jwt.Claims so that golang-jwt validates exp, nbf and
+// iat; iat is written and read with millisecond precision.
+type wireClaims struct {
+	Issuer    string           `json:"iss,omitempty"`
+	Subject   string           `json:"sub"`
+	Audience  jwt.ClaimStrings `json:"aud,omitempty"`
+	ExpiresAt *jwt.NumericDate `json:"exp"`
+	NotBefore *jwt.NumericDate `json:"nbf,omitempty"`
+	IssuedAt  *milliDate       `json:"iat"`
+	ID        string           `json:"jti"`
+	SessionID string           `json:"sid,omitempty"`
+}
+
+func (c *wireClaims) GetExpirationTime() (*jwt.NumericDate, error) { return c.ExpiresAt, nil }
+func (c *wireClaims) GetNotBefore() (*jwt.NumericDate, error)      { return c.NotBefore, nil }
+func (c *wireClaims) GetIssuer() (string, error)                   { return c.Issuer, nil }
+func (c *wireClaims) GetSubject() (string, error)                  { return c.Subject, nil }
+func (c *wireClaims) GetAudience() (jwt.ClaimStrings, error)       { return c.Audience, nil }
+func (c *wireClaims) GetIssuedAt() (*jwt.NumericDate, error) {
+	if c.IssuedAt == nil {
+		return nil, nil
+	}
+	return &jwt.NumericDate{Time: c.IssuedAt.Time}, nil
+}
+
+// Validate adds the checks golang-jwt leaves to the application: an access
+// token must name its subject, its identity and its issue time.
+func (c *wireClaims) Validate() error {
+	switch {
+	case c.Subject == "":
+		return errors.New("token has no sub")
+	case c.ID == "":
+		return errors.New("token has no jti")
+	case c.IssuedAt == nil:
+		return errors.New("token has no iat")
+	}
+	return nil
+}
+
+func fromClaims(c *tokenmanager.Claims) *wireClaims {
+	w := &wireClaims{
+		Issuer: c.Issuer, Subject: c.Subject, Audience: c.Audience,
+		ExpiresAt: jwt.NewNumericDate(c.ExpiresAt),
+		IssuedAt:  &milliDate{c.IssuedAt.Truncate(time.Millisecond)},
+		ID:        c.ID, SessionID: c.SessionID,
+	}
+	if !c.NotBefore.IsZero() {
+		w.NotBefore = jwt.NewNumericDate(c.NotBefore)
+	}
+	return w
+}
+
+func (c *wireClaims) claims(kid string) *tokenmanager.Claims {
+	out := &tokenmanager.Claims{
+		Issuer: c.Issuer, Subject: c.Subject, Audience: c.Audience,
+		ExpiresAt: c.ExpiresAt.Time, IssuedAt: c.IssuedAt.Time,
+		ID: c.ID, SessionID: c.SessionID, KeyID: kid,
+	}
+	if c.NotBefore != nil {
+		out.NotBefore = c.NotBefore.Time
+	}
+	return out
+}
+
+// milliDate is a NumericDate with millisecond precision ("iat":
+// 1767225600.123). RFC 7519 allows non-integer values; the precision lets
+// a subject's cut-off fall between two tokens issued in the same second.
+type milliDate struct{ time.Time }
+
+func (d milliDate) MarshalJSON() ([]byte, error) {
+	return strconv.AppendFloat(nil, float64(d.UnixMilli())/1000, 'f', 3, 64), nil
+}
+
+func (d *milliDate) UnmarshalJSON(b []byte) error {
+	f, err := strconv.ParseFloat(string(bytes.TrimSpace(b)), 64)
+	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) || f < 0 || f > 1e11 {
+		return errors.New("iat is not a valid NumericDate")
+	}
+	d.Time = time.UnixMilli(int64(math.Round(f * 1000)))
+	return nil
+}
+
+var _ json.Marshaler = milliDate{}
