@@ -269,7 +269,7 @@ func (m *Manager) sessionCancelled(s *Session) bool {
 // into EUnavailable: the client may retry, and nothing was acknowledged.
 func storeError(err error, msg string) error {
 	var e *Error
-	if errors.As(err, &e) {
+	if err == nil || errors.As(err, &e) {
 		return err
 	}
 	return Wrap(EUnavailable, err, msg)
