@@ -34,10 +34,10 @@ type Replica struct {
 	// replica and the store.
 	SweepEvery time.Duration
 
-	ready     atomic.Bool
-	live      atomic.Bool
-	cutOffAt  atomic.Int64 // unix nanos when the feed or store was lost; 0 while live
-	hooks     ReplicaHooks
+	ready    atomic.Bool
+	live     atomic.Bool
+	cutOffAt atomic.Int64 // unix nanos when the feed or store was lost; 0 while live
+	hooks    ReplicaHooks
 }
 
 // ReplicaHooks lets the program count what the replica does (metrics)
