@@ -44,8 +44,9 @@ func ParseKind(s string) (Kind, error) {
 
 // Cancellation is one entry of the cancelled set. It names a token's
 // identity, never its text: ID is the jti for KindToken (with Issuer), the
-// session id for KindSession and the subject for KindSubject. Tokens of the
-// entry issued before Before are refused. ExpiresAt is when every token it
+// session id for KindSession and the subject for KindSubject (Issuer is
+// used for KindToken only). Tokens of the entry issued before Before are
+// refused; Before and ExpiresAt count in whole milliseconds. ExpiresAt is when every token it
 // can match would have expired anyway: after it the entry is swept.
 type Cancellation struct {
 	Kind      Kind      `json:"kind"`

@@ -47,7 +47,11 @@ func NewCancelledSet() *CancelledSet {
 
 // Add records a cancellation, merged with any entry of the same identity.
 func (s *CancelledSet) Add(c Cancellation) {
-	k := s.hash(c.Kind, c.Issuer, c.ID)
+	iss := c.Issuer
+	if c.Kind != KindToken {
+		iss = "" // sessions and subjects are keyed by id alone, as in Key
+	}
+	k := s.hash(c.Kind, iss, c.ID)
 	sh := &s.shards[k&(shardCount-1)]
 	e := cancelEntry{before: c.Before.UnixMilli(), expires: c.ExpiresAt.UnixMilli()}
 	sh.mu.Lock()

@@ -116,3 +116,11 @@ func TestCheckAllocatesNothing(t *testing.T) {
 		t.Fatalf("Check allocates %.1f times per call", n)
 	}
 }
+
+func TestIssuerIgnoredForSessionAndSubject(t *testing.T) {
+	s := NewCancelledSet()
+	s.Add(Cancellation{Kind: KindSubject, Issuer: "iss", ID: "alice", Before: t0.Add(time.Second), ExpiresAt: t0.Add(time.Hour)})
+	if kind, ok := s.Check(claimsAt(t0)); !ok || kind != KindSubject {
+		t.Fatalf("a subject cancellation with an issuer is not matched: %v %v", kind, ok)
+	}
+}

@@ -39,8 +39,8 @@ func (ks *KeySet) Active() (SigningKey, bool) {
 }
 
 // KeyStore keeps the key set where every instance that must verify the same
-// tokens can read it: a 0600 file in the data directory for the embedded
-// store, Redis for the shared store.
+// tokens can read it: inside the 0600 store file for the embedded store,
+// in Redis for the shared store.
 type KeyStore interface {
 	// KeySet returns the stored key set, or an ENotFound error when none
 	// was stored yet.

@@ -69,7 +69,7 @@ func (r *Replica) SetHooks(h ReplicaHooks) { r.hooks = h }
 // once and is in step with it now.
 func (r *Replica) Ready() bool { return r.ready.Load() && r.live.Load() }
 
-// Live reports whether the replica is connected to the store and caught up.
+// IsLive reports whether the replica is connected to the store and caught up.
 func (r *Replica) IsLive() bool { return r.live.Load() }
 
 // Staleness returns how long the replica has been cut off from the store,
