@@ -1,0 +1,165 @@
+package http
+
+import (
+	"net/http"
+
+	"github.com/tokenmanager/tokenmanager"
+)
+
+// handlerFunc is what every route is written as: it writes its success
+// itself and returns its failure, which [Error] writes. No handler writes
+// an error status.
+type handlerFunc func(w http.ResponseWriter, r *http.Request) error
+
+// access says who may call a route.
+type access int
+
+const (
+	anyone   access = iota // no token needed
+	optional               // the token is verified if present, never required
+	user                   // a valid access token
+	admin                  // a valid access token of an admin
+)
+
+// route is one line of a routing table.
+type route struct {
+	pattern string
+	access  access
+	fn      handlerFunc
+}
+
+// publicRoutes is the HTTP contract.
+func (s *Server) publicRoutes() []route {
+	rs := []route{
+		{"POST /tokens/refresh", anyone, s.refresh},
+		{"POST /tokens/revoke", anyone, s.revokeRefresh},
+		{"POST /tokens/cancel", user, s.cancelOwnToken},
+		{"POST /sign-out", user, s.signOut},
+		{"GET /sessions", user, s.listOwnSessions},
+		{"DELETE /sessions/{id}", user, s.deleteOwnSession},
+		{"POST /oauth/revoke", optional, s.oauthRevoke},
+		{"POST /oauth/introspect", admin, s.oauthIntrospect},
+		{"/auth/verify", user, s.forwardAuth}, // any method: proxies forward the original one
+		{"GET /healthz", anyone, s.healthz},
+		{"GET /readyz", anyone, s.readyz},
+		{"GET /metrics", anyone, s.serveMetrics},
+	}
+	if s.Accounts != nil {
+		rs = append(rs,
+			route{"POST /sign-up", anyone, s.signUp},
+			route{"POST /sign-in", anyone, s.signIn},
+			route{"GET /account", user, s.account})
+	}
+	if s.JWKS != nil {
+		rs = append(rs, route{"GET /.well-known/jwks.json", anyone, s.jwks})
+	}
+	return append(rs, s.adminRoutes(admin)...)
+}
+
+// operatorRoutes is the operator API of the Unix socket: the admin
+// routes with no bearer check, and the status.
+func (s *Server) operatorRoutes() []route {
+	return s.adminRoutes(anyone)
+}
+
+// adminRoutes are the routes shared by the public admin API (who=admin)
+// and the operator socket (who=anyone): one handler each, two guards.
+func (s *Server) adminRoutes(who access) []route {
+	return []route{
+		{"POST /admin/users/{username}/cancel", who, s.cancelUser},
+		{"GET /admin/users/{username}/sessions", who, s.listUserSessions},
+		{"POST /admin/tokens/cancel", who, s.cancelAnyToken},
+		{"POST /admin/sessions/{id}/cancel", who, s.cancelAnySession},
+		{"GET /admin/status", who, s.status},
+	}
+}
+
+// guard wraps fn in the checks its access level needs.
+func (s *Server) guard(a access, fn handlerFunc) http.Handler {
+	h := serve(fn)
+	switch a {
+	case optional:
+		return s.verify(h)
+	case user:
+		return s.verify(Require(h))
+	case admin:
+		return s.verify(Require(serve(s.requireAdmin(fn))))
+	}
+	return h
+}
+
+// serve turns a handlerFunc into a handler that writes its error.
+func serve(fn handlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := fn(w, r); err != nil {
+			Error(w, r, err)
+		}
+	})
+}
+
+// verify is Verify with the Manager and the Authorization header, and the
+// result counted in the metrics.
+func (s *Server) verify(next http.Handler) http.Handler {
+	count := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.metrics.check(ErrorFrom(r.Context()))
+		next.ServeHTTP(w, r)
+	})
+	return Verify(s.Manager, FromAuthorizationHeader)(count)
+}
+
+// requireAdmin refuses, with 403, a caller whose subject is not an admin.
+func (s *Server) requireAdmin(fn handlerFunc) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		if !s.isAdmin(r) {
+			return tokenmanager.Errorf(tokenmanager.EForbidden, "this route is for admins")
+		}
+		return fn(w, r)
+	}
+}
+
+// isAdmin reports whether the request's verified subject is an admin.
+func (s *Server) isAdmin(r *http.Request) bool {
+	c, ok := ClaimsFrom(r.Context())
+	return ok && s.admins[c.Subject]
+}
+
+// dispatch serves the mux, answering a request that no route matches with
+// a JSON 404 or 405 (the mux's own answers are plain text), and records
+// the matched pattern for the metrics and the access log.
+func dispatch(mux *http.ServeMux) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h, pattern := mux.Handler(r)
+		if info := infoFrom(r.Context()); info != nil {
+			info.pattern = pattern
+		}
+		if pattern == "" {
+			unmatched(w, r, h)
+			return
+		}
+		mux.ServeHTTP(w, r)
+	})
+}
+
+// unmatched runs the mux's own 404 or 405 handler on a scratch writer to
+// learn which it is (and the Allow header of a 405), then answers in JSON.
+func unmatched(w http.ResponseWriter, r *http.Request, h http.Handler) {
+	rec := &scratchWriter{header: http.Header{}}
+	h.ServeHTTP(rec, r)
+	if rec.code != http.StatusMethodNotAllowed {
+		Error(w, r, tokenmanager.Errorf(tokenmanager.ENotFound, "no such route"))
+		return
+	}
+	allow := rec.header.Get("Allow")
+	w.Header().Set("Allow", allow)
+	Error(w, r, tokenmanager.Errorf(EMethodNotAllowed, "method not allowed; allowed: %s", allow))
+}
+
+// scratchWriter records a status and headers and discards the body.
+type scratchWriter struct {
+	header http.Header
+	code   int
+}
+
+func (w *scratchWriter) Header() http.Header         { return w.header }
+func (w *scratchWriter) Write(b []byte) (int, error) { return len(b), nil }
+func (w *scratchWriter) WriteHeader(code int)        { w.code = code }

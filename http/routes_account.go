@@ -1,0 +1,69 @@
+package http
+
+import (
+	"net/http"
+
+	"github.com/tokenmanager/tokenmanager"
+)
+
+// credentials is the body of sign-up and sign-in.
+type credentials struct {
+	Username string `json:"username"`
+	Password string `json:"password"`
+}
+
+// signUp serves POST /sign-up: 201 and the account.
+func (s *Server) signUp(w http.ResponseWriter, r *http.Request) error {
+	var in credentials
+	if err := decodeJSON(w, r, s.MaxBodyBytes, &in); err != nil {
+		return err
+	}
+	acc, err := s.Accounts.SignUp(r.Context(), in.Username, in.Password)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Location", "/account")
+	writeJSON(w, http.StatusCreated, acc)
+	return nil
+}
+
+// signIn serves POST /sign-in: it checks the password (rate-limited per
+// username and client address) and starts a session on this device.
+func (s *Server) signIn(w http.ResponseWriter, r *http.Request) error {
+	var in credentials
+	if err := decodeJSON(w, r, s.MaxBodyBytes, &in); err != nil {
+		return err
+	}
+	meta := s.sessionMeta(r)
+	acc, err := s.Accounts.SignIn(r.Context(), in.Username, in.Password, meta.Address)
+	if err != nil {
+		return err
+	}
+	pair, err := s.Manager.Issue(r.Context(), acc.Username, meta)
+	if err != nil {
+		return err
+	}
+	writeNoStore(w, http.StatusOK, pair)
+	return nil
+}
+
+// account serves GET /account: the account of the token's subject.
+func (s *Server) account(w http.ResponseWriter, r *http.Request) error {
+	c := mustClaims(r)
+	acc, err := s.Accounts.Account(r.Context(), c.Subject)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	writeJSON(w, http.StatusOK, acc)
+	return nil
+}
+
+// mustClaims returns the claims of a request that passed Require.
+func mustClaims(r *http.Request) *tokenmanager.Claims {
+	c, ok := ClaimsFrom(r.Context())
+	if !ok {
+		panic("tokenmanager/http: a user route was served without Require")
+	}
+	return c
+}

@@ -1,0 +1,131 @@
+package http
+
+import (
+	"log/slog"
+	"net/http"
+	"sync"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/tokenmanager/tokenmanager"
+)
+
+// Server is the HTTP server of TokenManager: every route of the HTTP
+// contract on Handler, and the operator API on AdminHandler. Set the
+// fields, then call Handler and AdminHandler; the fields must not change
+// after the first call.
+type Server struct {
+	// Manager issues, verifies, refreshes and cancels tokens. Required.
+	Manager *tokenmanager.Manager
+	// Accounts signs users up and in. When nil, the account routes
+	// (sign-up, sign-in, account) are not served: the server then only
+	// manages tokens a library issued for its own users.
+	Accounts *tokenmanager.Accounts
+	// JWKS returns the public key set (jose.Codec.JWKS, for example) for
+	// GET /.well-known/jwks.json; when nil the route is not served.
+	JWKS func() any
+	// Admins are the usernames that may call the admin and OAuth
+	// introspection routes. They are compared in canonical form
+	// (tokenmanager.CanonicalUsername), so "Alice" is admin alice.
+	Admins []string
+	// Logger receives the access log and the causes of 5xx answers;
+	// slog.Default() when nil.
+	Logger *slog.Logger
+	// Ready reports whether the instance should receive traffic, for
+	// GET /readyz; its error message is shown there. When nil, the
+	// replica of the cancelled set must be loaded and live.
+	Ready func() error
+	// Registry receives the metrics and is served on GET /metrics; when
+	// nil a private registry (with the Go and process collectors) is used.
+	Registry *prometheus.Registry
+	// MaxBodyBytes bounds every request body; DefaultMaxBodyBytes when 0.
+	MaxBodyBytes int64
+	// Version is shown by GET /healthz and GET /admin/status.
+	Version string
+	// TrustProxyHeaders takes the client address from the last
+	// X-Forwarded-For entry (the one the proxy in front added) instead
+	// of the connection's peer. Turn it on only behind exactly one
+	// trusted proxy that sets the header: otherwise clients choose their
+	// own address, and with it their sign-in rate limit.
+	TrustProxyHeaders bool
+
+	once     sync.Once
+	admins   map[string]bool
+	metrics  *metrics
+	public   http.Handler
+	operator http.Handler
+}
+
+// Handler returns the public API: every route of the HTTP contract, with
+// request ids, an access log, metrics, JSON 404 and 405 answers and a last
+// resort against panics. On first use it also chains a cancellation
+// counter into Manager.OnCancel (keeping any hook already there).
+func (s *Server) Handler() http.Handler {
+	s.once.Do(s.init)
+	return s.public
+}
+
+// AdminHandler returns the operator API, for a Unix socket that only the
+// operator can open (mode 0600): it has no bearer authentication of its
+// own, the socket's file mode is the authentication. Never serve it on a
+// TCP port.
+func (s *Server) AdminHandler() http.Handler {
+	s.once.Do(s.init)
+	return s.operator
+}
+
+// init fills in the defaults and builds both handlers.
+func (s *Server) init() {
+	if s.Manager == nil {
+		panic("tokenmanager/http: Server.Manager is nil")
+	}
+	if s.Logger == nil {
+		s.Logger = slog.Default()
+	}
+	if s.MaxBodyBytes <= 0 {
+		s.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	s.admins = canonicalSet(s.Admins, s.Logger)
+	s.metrics = newMetrics(s.Registry, s.Manager.Replica(), s.Logger)
+	s.countCancellations()
+	s.public = s.build("", s.publicRoutes())
+	s.operator = s.build("socket ", s.operatorRoutes())
+}
+
+// canonicalSet returns the canonical forms of names, logging (and
+// skipping) those that cannot be usernames.
+func canonicalSet(names []string, log *slog.Logger) map[string]bool {
+	set := make(map[string]bool, len(names))
+	for _, n := range names {
+		c, err := tokenmanager.CanonicalUsername(n)
+		if err != nil {
+			log.Warn("ignoring an admin name that cannot be a username", "name", n, "err", err)
+			continue
+		}
+		set[c] = true
+	}
+	return set
+}
+
+// countCancellations chains the cancellation counter into the Manager's
+// hook, so every cancellation is counted whatever route or feed made it.
+func (s *Server) countCancellations() {
+	prev := s.Manager.OnCancel
+	s.Manager.OnCancel = func(c tokenmanager.Cancellation) {
+		if prev != nil {
+			prev(c)
+		}
+		s.metrics.cancel(c.Kind)
+	}
+}
+
+// build serves routes on a mux, wrapped in the middleware every request
+// gets: request id and access log outermost, then panic recovery, then
+// the JSON answers for unmatched routes. label prefixes the route label of
+// the metrics, so the two handlers' routes are told apart.
+func (s *Server) build(label string, routes []route) http.Handler {
+	mux := http.NewServeMux()
+	for _, rt := range routes {
+		mux.Handle(rt.pattern, s.guard(rt.access, rt.fn))
+	}
+	return s.observe(label, recoverPanics(dispatch(mux)))
+}
