@@ -61,6 +61,10 @@ func TestSignIn(t *testing.T) {
 	unknown := e.call(t, "POST", "/sign-in", creds("nobody", password))
 	t.Run("WrongPassword", func(t *testing.T) { wantError(t, wrong, http.StatusUnauthorized, tokenmanager.EInvalidGrant) })
 	t.Run("UnknownUser", func(t *testing.T) { wantError(t, unknown, http.StatusUnauthorized, tokenmanager.EInvalidGrant) })
+	t.Run("HugeUsername", func(t *testing.T) {
+		r := e.call(t, "POST", "/sign-in", creds(strings.Repeat("a", 60<<10), password))
+		wantError(t, r, http.StatusUnauthorized, tokenmanager.EInvalidGrant)
+	})
 	t.Run("SameAnswerForBoth", func(t *testing.T) {
 		if string(wrong.Body) != string(unknown.Body) || wrong.Header.Get("WWW-Authenticate") != unknown.Header.Get("WWW-Authenticate") {
 			t.Fatalf("%s != %s", wrong.Body, unknown.Body)

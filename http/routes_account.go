@@ -35,7 +35,7 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	meta := s.sessionMeta(r)
-	acc, err := s.Accounts.SignIn(r.Context(), in.Username, in.Password, meta.Address)
+	acc, err := s.Accounts.SignIn(r.Context(), capUsername(in.Username), in.Password, meta.Address)
 	if err != nil {
 		return err
 	}
@@ -45,6 +45,20 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request) error {
 	}
 	writeNoStore(w, http.StatusOK, pair)
 	return nil
+}
+
+// maxSentUsername is longer than any name CanonicalUsername accepts.
+const maxSentUsername = 4*tokenmanager.MaxUsernameLen + 1
+
+// capUsername bounds the name passed to SignIn. The sign-in limiter keys
+// failures by the name as sent when it cannot be a username, so without
+// a cap a flood of 64 KiB names would make each tracked key 64 KiB. A
+// capped name is still too long to be valid: the answer does not change.
+func capUsername(name string) string {
+	if len(name) > maxSentUsername {
+		return name[:maxSentUsername]
+	}
+	return name
 }
 
 // account serves GET /account: the account of the token's subject.
