@@ -2,6 +2,7 @@ package tokenmanager
 
 import (
 	"context"
+	"runtime"
 	"time"
 	"unicode/utf8"
 
@@ -56,13 +57,28 @@ type Accounts struct {
 	limiter *Limiter
 	argon   Argon2Params
 	now     func() time.Time
-	dummy   string // a hash to check against for unknown users
+	dummy   string        // a hash to check against for unknown users
+	hashing chan struct{} // bounds concurrent argon2 runs (19 MiB each)
 }
+
+// acquire waits for a hashing slot: argon2id takes 19 MiB per run, so a
+// burst of sign-ins must queue rather than exhaust memory.
+func (a *Accounts) acquire(ctx context.Context) error {
+	select {
+	case a.hashing <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return Wrap(EUnavailable, ctx.Err(), "the server is busy; try again")
+	}
+}
+
+func (a *Accounts) release() { <-a.hashing }
 
 // NewAccounts returns the account service; limiter may be nil (no limit).
 func NewAccounts(store AccountStore, limiter *Limiter, argon Argon2Params) *Accounts {
 	return &Accounts{store: store, limiter: limiter, argon: argon, now: time.Now,
-		dummy: HashPassword("not a password of anyone", argon)}
+		dummy:   HashPassword("not a password of anyone", argon),
+		hashing: make(chan struct{}, 2*runtime.GOMAXPROCS(0))}
 }
 
 // SignUp creates an account. It fails with EInvalid for a bad name or
@@ -75,6 +91,10 @@ func (a *Accounts) SignUp(ctx context.Context, username, password string) (*Acco
 	if err := ValidatePassword(password); err != nil {
 		return nil, err
 	}
+	if err := a.acquire(ctx); err != nil {
+		return nil, err
+	}
+	defer a.release()
 	acc := &Account{Username: name, PasswordHash: HashPassword(password, a.argon), CreatedAt: a.now().UTC().Truncate(time.Millisecond)}
 	if err := a.store.CreateAccount(ctx, acc); err != nil {
 		if ErrorCode(err) == EConflict {
@@ -93,11 +113,17 @@ func (a *Accounts) SignIn(ctx context.Context, username, password, address strin
 	name, nameErr := CanonicalUsername(username)
 	key := name + "\x00" + address
 	if nameErr != nil {
-		key = username + "\x00" + address
+		key = "\x00invalid\x00" + address // bounded: never the raw name
 	}
 	if ok, wait := a.limiter.Allow(key); !ok {
-		return nil, Errorf(ERateLimited, "too many failed sign-ins; try again in %s", wait.Round(time.Second))
+		e := Errorf(ERateLimited, "too many failed sign-ins; try again in %s", wait.Round(time.Second))
+		e.Retry = wait
+		return nil, e
 	}
+	if err := a.acquire(ctx); err != nil {
+		return nil, err
+	}
+	defer a.release()
 	acc, err := a.lookup(ctx, name, nameErr)
 	if err != nil {
 		return nil, err

@@ -3,6 +3,7 @@ package tokenmanager
 import (
 	"errors"
 	"fmt"
+	"time"
 )
 
 // Error codes. They are the OAuth 2.0 / RFC 6750 codes where one fits, so that
@@ -28,7 +29,13 @@ type Error struct {
 	Code    string
 	Message string
 	Err     error
+	// Retry, when set, tells the client how long to wait (Retry-After).
+	Retry time.Duration
 }
+
+// RetryAfter returns how long the client should wait before trying again;
+// 0 when unknown.
+func (e *Error) RetryAfter() time.Duration { return e.Retry }
 
 // Error implements the error interface.
 func (e *Error) Error() string {

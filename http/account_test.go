@@ -116,8 +116,8 @@ func TestAccount(t *testing.T) {
 	t.Run("NoToken", func(t *testing.T) {
 		r := e.call(t, "GET", "/account", nil)
 		wantError(t, r, http.StatusUnauthorized, tokenmanager.EInvalidToken)
-		if got := r.Header.Get("WWW-Authenticate"); got != `Bearer realm="tokenmanager"` {
-			t.Fatalf("WWW-Authenticate = %q, want the bare challenge", got)
+		if got := r.Header.Get("WWW-Authenticate"); got != `Bearer realm="tokenmanager", error="invalid_token", error_description="the request carries no access token"` {
+			t.Fatalf("WWW-Authenticate = %q, want the challenge with the realm", got)
 		}
 	})
 	t.Run("Garbage", func(t *testing.T) {

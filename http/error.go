@@ -19,14 +19,13 @@ const (
 	EUnsupportedMediaType = "unsupported_media_type" // 415: a body that is not JSON (or not a form)
 )
 
-// Realm is the realm of the bare challenge sent to a request that carried
+// Realm is the realm named in the challenge sent to a request that carried
 // no credentials at all (RFC 6750 §3.1).
 const Realm = "tokenmanager"
 
 // ErrNoToken is the refusal of a request that carried no access token. It
-// is an invalid_token error, but [Error] answers it with a bare
-// `Bearer realm="…"` challenge, as RFC 6750 §3.1 asks: a client that sent
-// nothing is told where to authenticate, not that its token was bad.
+// is an invalid_token error; [Error] adds the realm to its challenge
+// (RFC 6750 §3.1), and keeps error= as every 401 of the contract does.
 // Compare with errors.Is.
 var ErrNoToken error = &tokenmanager.Error{Code: tokenmanager.EInvalidToken, Message: "the request carries no access token"}
 
@@ -96,15 +95,18 @@ func codeAndStatus(err error) (string, int) {
 	return tokenmanager.EInternal, http.StatusInternalServerError
 }
 
-// challenge returns the WWW-Authenticate value of a 401 or 403: bare for a
-// request without credentials (RFC 6750 §3.1), with the error and its
-// description otherwise. Other statuses get none.
+// challenge returns the WWW-Authenticate value of a 401 or 403: the error
+// and its description, with the realm for a request without credentials
+// (RFC 6750 §3.1). Other statuses get none.
 func challenge(status int, code, msg string, bare bool) string {
 	if status != http.StatusUnauthorized && status != http.StatusForbidden {
 		return ""
 	}
 	if bare && status == http.StatusUnauthorized {
-		return `Bearer realm="` + Realm + `"`
+		// RFC 6750 §3.1 allows a bare challenge here, but the contract
+		// promises error= on every 401, so clients can rely on it; the
+		// realm still tells them where to authenticate.
+		return `Bearer realm="` + Realm + `", error="` + authParam(code) + `", error_description="` + authParam(msg) + `"`
 	}
 	return `Bearer error="` + authParam(code) + `", error_description="` + authParam(msg) + `"`
 }
@@ -132,7 +134,7 @@ func authParam(s string) string {
 // for 503.
 func retryAfter(status int, err error) time.Duration {
 	var ra interface{ RetryAfter() time.Duration }
-	if errors.As(err, &ra) {
+	if errors.As(err, &ra) && ra.RetryAfter() > 0 {
 		return ra.RetryAfter()
 	}
 	if status == http.StatusServiceUnavailable {

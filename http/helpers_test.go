@@ -221,7 +221,7 @@ func wantStatus(t testing.TB, r *response, want int) {
 }
 
 var (
-	bareChallenge  = regexp.MustCompile(`^Bearer realm="[^"\\]*"$`)
+	bareChallenge  = regexp.MustCompile(`^Bearer realm="[^"\\]*", error="invalid_token", error_description="[ !#-\[\]-~]*"$`)
 	errorChallenge = regexp.MustCompile(`^Bearer error="([^"\\]*)", error_description="([ !#-\[\]-~]*)"$`)
 )
 

@@ -1,0 +1,173 @@
+package main
+
+import (
+	"bufio"
+	"flag"
+	"fmt"
+	"os"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/tokenmanager/tokenmanager"
+	"github.com/tokenmanager/tokenmanager/jose"
+)
+
+// Config is everything `tokenmanager serve` is told. Each field is a flag,
+// also read from TOKENMANAGER_<FLAG> and from the --config file; a flag on
+// the command line wins over the environment, which wins over the file.
+type Config struct {
+	Addr            string
+	DataDir         string
+	Store           string
+	AccessTTL       time.Duration
+	RefreshTTL      time.Duration
+	Issuer          string
+	Audience        string
+	Alg             string
+	Admins          string
+	SignInLimit     string
+	ReuseGrace      time.Duration
+	RevocationCheck string
+	MaxStaleness    time.Duration
+	OnStoreOutage   string
+	Leeway          time.Duration
+	AdminSocket     string
+	LogFormat       string
+	LogLevel        string
+	TrustProxy      bool
+	SweepEvery      time.Duration
+	ConfigFile      string
+}
+
+// flagSet declares every serve flag on a new FlagSet bound to c.
+func (c *Config) flagSet(name string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.StringVar(&c.Addr, "addr", ":8080", "listen address")
+	fs.StringVar(&c.DataDir, "data-dir", "./data", "directory of the embedded store, generated keys and the admin socket")
+	fs.StringVar(&c.Store, "store", "", "shared store: redis://…, rediss://…, redis+sentinel://…, redis+cluster://… (default: the embedded store in --data-dir)")
+	fs.DurationVar(&c.AccessTTL, "access-ttl", 5*time.Minute, "access token lifetime")
+	fs.DurationVar(&c.RefreshTTL, "refresh-ttl", 720*time.Hour, "refresh token lifetime")
+	fs.StringVar(&c.Issuer, "issuer", "", "iss claim set on tokens and required of them")
+	fs.StringVar(&c.Audience, "audience", "", "aud claim set on tokens and required of them (comma-separated)")
+	fs.StringVar(&c.Alg, "alg", jose.DefaultAlg, "signing algorithm of generated keys: EdDSA, ES256, RS256 or HS256")
+	fs.StringVar(&c.Admins, "admins", "", "comma-separated admin usernames")
+	fs.StringVar(&c.SignInLimit, "sign-in-limit", "10/15m", "failed sign-ins allowed per username and client address per window (N/duration, or off)")
+	fs.DurationVar(&c.ReuseGrace, "refresh-reuse-grace", 5*time.Second, "window in which a just-retired refresh token returns the current pair instead of cancelling the session (0s: off)")
+	fs.StringVar(&c.RevocationCheck, "revocation-check", "replica", "replica (in-memory), strict (store per request) or off (benchmark baseline only)")
+	fs.DurationVar(&c.MaxStaleness, "max-staleness", 5*time.Second, "how long a replica cut off from the store keeps answering")
+	fs.StringVar(&c.OnStoreOutage, "on-store-outage", "closed", "after --max-staleness: closed (protected requests get 503) or open (keep answering from the replica)")
+	fs.DurationVar(&c.Leeway, "leeway", 5*time.Second, "clock skew tolerated on exp, nbf and iat")
+	fs.StringVar(&c.AdminSocket, "admin-socket", "", "Unix socket of the operator API, mode 0600 (default: <data-dir>/admin.sock; \"off\" disables it)")
+	fs.StringVar(&c.LogFormat, "log-format", "json", "log format: json or text")
+	fs.StringVar(&c.LogLevel, "log-level", "info", "log level: debug, info, warn or error")
+	fs.BoolVar(&c.TrustProxy, "trust-proxy", false, "take the client address from X-Forwarded-For (only behind a proxy that sets it)")
+	fs.DurationVar(&c.SweepEvery, "sweep-interval", time.Minute, "how often expired cancellations and sessions are swept")
+	fs.StringVar(&c.ConfigFile, "config", "", "config file: one `flag = value` per line, # comments")
+	return fs
+}
+
+// parseConfig reads args, then fills what they did not set from the
+// environment and the config file.
+func parseConfig(name string, args []string, getenv func(string) string) (*Config, *flag.FlagSet, error) {
+	c := &Config{}
+	fs := c.flagSet(name)
+	if err := fs.Parse(args); err != nil {
+		return nil, fs, err
+	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	if err := applyEnv(fs, set, getenv); err != nil {
+		return nil, fs, err
+	}
+	if c.ConfigFile != "" {
+		if err := applyFile(fs, set, c.ConfigFile); err != nil {
+			return nil, fs, err
+		}
+	}
+	return c, fs, c.validate()
+}
+
+// envName returns the environment variable of a flag: TOKENMANAGER_DATA_DIR.
+func envName(flag string) string {
+	return "TOKENMANAGER_" + strings.ToUpper(strings.ReplaceAll(flag, "-", "_"))
+}
+
+func applyEnv(fs *flag.FlagSet, set map[string]bool, getenv func(string) string) error {
+	var err error
+	fs.VisitAll(func(f *flag.Flag) {
+		v := getenv(envName(f.Name))
+		if err != nil || set[f.Name] || v == "" {
+			return
+		}
+		if e := fs.Set(f.Name, v); e != nil {
+			err = fmt.Errorf("%s=%q: %v", envName(f.Name), v, e)
+		}
+		set[f.Name] = true
+	})
+	return err
+}
+
+func applyFile(fs *flag.FlagSet, set map[string]bool, path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return fmt.Errorf("config file: %w", err)
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for n := 1; sc.Scan(); n++ {
+		line := strings.TrimSpace(sc.Text())
+		if line == "" || line[0] == '#' {
+			continue
+		}
+		k, v, ok := strings.Cut(line, "=")
+		k, v = strings.TrimSpace(k), strings.Trim(strings.TrimSpace(v), `"`)
+		if !ok || fs.Lookup(k) == nil {
+			return fmt.Errorf("%s:%d: want `flag = value` with a known flag, got %q", path, n, line)
+		}
+		if set[k] {
+			continue
+		}
+		if err := fs.Set(k, v); err != nil {
+			return fmt.Errorf("%s:%d: %s: %v", path, n, k, err)
+		}
+	}
+	return sc.Err()
+}
+
+// validate refuses settings that cannot work, naming the flag.
+func (c *Config) validate() error {
+	if _, err := tokenmanager.ParseCheckMode(c.RevocationCheck); err != nil {
+		return fmt.Errorf("--revocation-check: %s", tokenmanager.ErrorMessage(err))
+	}
+	if _, err := tokenmanager.ParseLimit(c.SignInLimit); err != nil {
+		return fmt.Errorf("--sign-in-limit: %s", tokenmanager.ErrorMessage(err))
+	}
+	switch {
+	case c.OnStoreOutage != "closed" && c.OnStoreOutage != "open":
+		return fmt.Errorf("--on-store-outage: %q is not closed or open", c.OnStoreOutage)
+	case c.AccessTTL <= 0 || c.RefreshTTL <= 0:
+		return fmt.Errorf("--access-ttl and --refresh-ttl must be positive")
+	case c.SweepEvery <= 0:
+		return fmt.Errorf("--sweep-interval must be positive")
+	case c.ReuseGrace < 0 || c.MaxStaleness < 0 || c.Leeway < 0:
+		return fmt.Errorf("--refresh-reuse-grace, --max-staleness and --leeway cannot be negative")
+	case c.LogFormat != "json" && c.LogFormat != "text":
+		return fmt.Errorf("--log-format: %q is not json or text", c.LogFormat)
+	}
+	if !slices.Contains(jose.Algs, c.Alg) {
+		return fmt.Errorf("--alg: %q is not one of %s", c.Alg, strings.Join(jose.Algs, ", "))
+	}
+	return nil
+}
+
+// list splits a comma-separated flag value, dropping empty items.
+func list(s string) []string {
+	var out []string
+	for _, v := range strings.Split(s, ",") {
+		if v = strings.TrimSpace(v); v != "" {
+			out = append(out, v)
+		}
+	}
+	return out
+}

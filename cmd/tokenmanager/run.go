@@ -1,0 +1,88 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+)
+
+// version is set at build time with -ldflags "-X main.version=…".
+var version = "dev"
+
+// command is one subcommand of tokenmanager.
+type command struct {
+	name, args, help string
+	run              func(ctx context.Context, args []string, out io.Writer) error
+}
+
+func commands() []command {
+	return []command{
+		{"serve", "[flags]", "run the server", serve},
+		{"cancel-user", "USERNAME", "cancel every token of a user", cancelUser},
+		{"cancel-token", "TOKEN", "cancel an access or refresh token", cancelToken},
+		{"cancel-session", "SESSION_ID", "cancel one session (device)", cancelSession},
+		{"sessions", "USERNAME", "list a user's live sessions", listSessions},
+		{"status", "", "show the cancelled set's size and the replica's state", status},
+		{"healthcheck", "[--url URL]", "exit 0 when the server's /healthz answers 200 (for container health checks)", healthcheck},
+		{"version", "", "print the version", printVersion},
+	}
+}
+
+// run executes the subcommand named by args[0] and returns the exit code.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+		usage(stdout)
+		return 0
+	}
+	if args[0] == "--version" || args[0] == "-version" {
+		args[0] = "version"
+	}
+	for _, c := range commands() {
+		if c.name != args[0] {
+			continue
+		}
+		err := c.run(ctx, args[1:], stdout)
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		} else if err != nil {
+			fmt.Fprintf(stderr, "tokenmanager %s: %v\n", c.name, err)
+			return 1
+		}
+		return 0
+	}
+	fmt.Fprintf(stderr, "tokenmanager: unknown command %q\n\n", args[0])
+	usage(stderr)
+	return 2
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "Usage: tokenmanager COMMAND [flags] [args]\n\nCommands:")
+	for _, c := range commands() {
+		fmt.Fprintf(w, "  %-15s %-12s %s\n", c.name, c.args, c.help)
+	}
+	fmt.Fprintln(w, "\nEvery command takes --help. Flags are also read from TOKENMANAGER_<FLAG> and --config.")
+}
+
+// serve runs the server until ctx ends (SIGINT or SIGTERM).
+func serve(ctx context.Context, args []string, _ io.Writer) error {
+	c, _, err := parseConfig("serve", args, os.Getenv)
+	if err != nil {
+		return err
+	}
+	m := &Main{Config: c, Logger: newLogger(c, os.Stderr)}
+	if err := m.Open(ctx); err != nil {
+		m.Close()
+		return err
+	}
+	<-ctx.Done()
+	m.Logger.Info("shutting down")
+	return m.Close()
+}
+
+func printVersion(_ context.Context, _ []string, out io.Writer) error {
+	_, err := fmt.Fprintln(out, "tokenmanager", version)
+	return err
+}
