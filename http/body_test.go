@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/tokenmanager/tokenmanager"
-	tmhttp "github.com/tokenmanager/tokenmanager/http"
 )
 
 func TestJSONBodies(t *testing.T) {
@@ -27,8 +26,8 @@ func TestJSONBodies(t *testing.T) {
 		{"WrongType", `{"username":42,"password":"b"}`, "", 400, tokenmanager.EInvalid, `"username"`},
 		{"NotAnObject", `["a","b"]`, "", 400, tokenmanager.EInvalid, "object"},
 		{"Empty", ``, "", 400, tokenmanager.EInvalid, "empty"},
-		{"NotJSONContentType", `{"username":"a","password":"b"}`, "text/plain", 415, tmhttp.EUnsupportedMediaType, ""},
-		{"FormContentType", `username=a&password=b`, "application/x-www-form-urlencoded", 415, tmhttp.EUnsupportedMediaType, ""},
+		{"JSONUnderCurlsFormType", `{"username":"a","password":"b"}`, "application/x-www-form-urlencoded", 400, "invalid_request", "password is shorter"},
+		{"FormBody", `username=a&password=b`, "application/x-www-form-urlencoded", 400, "invalid_request", "not valid JSON"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var hdr []string

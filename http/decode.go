@@ -17,13 +17,11 @@ import (
 const DefaultMaxBodyBytes = 64 << 10
 
 // decodeJSON reads exactly one JSON object of at most limit bytes into dst.
-// Every way the body can be wrong is a 4xx naming what is wrong: a body
-// that is not JSON (415), too large (413), malformed, of the wrong shape,
+// The Content-Type is not insisted on (curl -d sends a form type with a
+// JSON body); the body itself must be JSON. Every way it can be wrong is a
+// 4xx naming what is wrong: too large (413), malformed, of the wrong shape,
 // with a field dst does not know or with trailing data (400).
 func decodeJSON(w http.ResponseWriter, r *http.Request, limit int64, dst any) error {
-	if err := requireMediaType(r, "application/json"); err != nil {
-		return err
-	}
 	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, limit))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(dst); err != nil {
