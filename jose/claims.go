@@ -19,15 +19,15 @@ type wireClaims struct {
 	Issuer    string           `json:"iss,omitempty"`
 	Subject   string           `json:"sub"`
 	Audience  jwt.ClaimStrings `json:"aud,omitempty"`
-	ExpiresAt *jwt.NumericDate `json:"exp"`
-	NotBefore *jwt.NumericDate `json:"nbf,omitempty"`
+	ExpiresAt *strictDate      `json:"exp"`
+	NotBefore *strictDate      `json:"nbf,omitempty"`
 	IssuedAt  *milliDate       `json:"iat"`
 	ID        string           `json:"jti"`
 	SessionID string           `json:"sid,omitempty"`
 }
 
-func (c *wireClaims) GetExpirationTime() (*jwt.NumericDate, error) { return c.ExpiresAt, nil }
-func (c *wireClaims) GetNotBefore() (*jwt.NumericDate, error)      { return c.NotBefore, nil }
+func (c *wireClaims) GetExpirationTime() (*jwt.NumericDate, error) { return c.ExpiresAt.numeric(), nil }
+func (c *wireClaims) GetNotBefore() (*jwt.NumericDate, error)      { return c.NotBefore.numeric(), nil }
 func (c *wireClaims) GetIssuer() (string, error)                   { return c.Issuer, nil }
 func (c *wireClaims) GetSubject() (string, error)                  { return c.Subject, nil }
 func (c *wireClaims) GetAudience() (jwt.ClaimStrings, error)       { return c.Audience, nil }
@@ -55,12 +55,12 @@ func (c *wireClaims) Validate() error {
 func fromClaims(c *tokenmanager.Claims) *wireClaims {
 	w := &wireClaims{
 		Issuer: c.Issuer, Subject: c.Subject, Audience: c.Audience,
-		ExpiresAt: jwt.NewNumericDate(c.ExpiresAt),
+		ExpiresAt: newStrictDate(c.ExpiresAt),
 		IssuedAt:  &milliDate{c.IssuedAt.Truncate(time.Millisecond)},
 		ID:        c.ID, SessionID: c.SessionID,
 	}
 	if !c.NotBefore.IsZero() {
-		w.NotBefore = jwt.NewNumericDate(c.NotBefore)
+		w.NotBefore = newStrictDate(c.NotBefore)
 	}
 	return w
 }
@@ -96,3 +96,25 @@ func (d *milliDate) UnmarshalJSON(b []byte) error {
 }
 
 var _ json.Marshaler = milliDate{}
+
+// strictDate is a NumericDate that must be a JSON number, as RFC 7519
+// says: golang-jwt's own also takes a string that holds one
+// ("exp":"9999999999"), a form no token of ours has.
+type strictDate struct{ jwt.NumericDate }
+
+func newStrictDate(t time.Time) *strictDate { return &strictDate{*jwt.NewNumericDate(t)} }
+
+func (d *strictDate) UnmarshalJSON(b []byte) error {
+	if len(b) == 0 || b[0] == '"' {
+		return errors.New("a NumericDate must be a JSON number")
+	}
+	return d.NumericDate.UnmarshalJSON(b)
+}
+
+// numeric returns d as golang-jwt's type (nil for a missing claim).
+func (d *strictDate) numeric() *jwt.NumericDate {
+	if d == nil {
+		return nil
+	}
+	return &d.NumericDate
+}

@@ -2,6 +2,8 @@ package jose
 
 import (
 	"errors"
+	"fmt"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -136,7 +138,9 @@ func (c *Codec) Parse(raw string) (*tokenmanager.Claims, error) {
 	}
 	w := &wireClaims{}
 	t, err := c.parser.ParseWithClaims(raw, w, c.keyFor)
-	if err != nil {
+	if err != nil && t != nil && t.Header != nil && !knownAlg(t.Header["alg"]) {
+		return nil, invalid("the token's alg is not one of " + strings.Join(Algs, ", "))
+	} else if err != nil {
 		return nil, invalid(describe(err))
 	}
 	return w.claims(t.Header["kid"].(string)), nil
@@ -165,13 +169,26 @@ func isB64URL(b byte) bool {
 	return b >= 'A' && b <= 'Z' || b >= 'a' && b <= 'z' || b >= '0' && b <= '9' || b == '-' || b == '_'
 }
 
+// headerParams are the only header parameters our tokens carry. A token
+// with any other is refused before its key is looked up: key material or
+// key locations chosen by the sender (jwk, jku, x5u, x5c, x5t), nested
+// tokens (cty), unencoded payloads (b64), JWE parameters (enc, zip). Such
+// a token cannot be one we signed, and refusing it outright means no
+// future change can start trusting them by accident.
+var headerParams = map[string]bool{"alg": true, "kid": true, "typ": true}
+
 // keyFor is the golang-jwt Keyfunc: the key is chosen by kid alone among our
-// own keys, and the token must name exactly that key's algorithm. Key
-// material or locations in the header (jwk, jku, x5u, x5c) are ignored, and
-// an unknown crit or a typ other than at+jwt is refused.
+// own keys, and the token must name exactly that key's algorithm. A header
+// parameter other than alg, kid and typ (an unknown crit, a jwk, jku, x5u
+// or x5c above all) or a typ other than at+jwt is refused.
 func (c *Codec) keyFor(t *jwt.Token) (any, error) {
 	if _, ok := t.Header["crit"]; ok {
 		return nil, errors.New("unsupported crit header")
+	}
+	for name := range t.Header {
+		if !headerParams[name] {
+			return nil, fmt.Errorf("header parameter %.16q is not accepted (only alg, kid and typ)", name)
+		}
 	}
 	if typ, _ := t.Header["typ"].(string); !isAccessTyp(typ) {
 		return nil, errors.New("typ is not at+jwt")
@@ -185,6 +202,13 @@ func (c *Codec) keyFor(t *jwt.Token) (any, error) {
 		return nil, errors.New("alg does not match the key")
 	}
 	return k.pub, nil
+}
+
+// knownAlg reports whether alg names an algorithm we sign with: not
+// "none" in any case, nor anything else.
+func knownAlg(alg any) bool {
+	s, ok := alg.(string)
+	return ok && slices.Contains(Algs, s)
 }
 
 func isAccessTyp(typ string) bool {
@@ -205,7 +229,8 @@ func describe(err error) string {
 	case errors.Is(err, jwt.ErrTokenInvalidAudience):
 		return "the token has the wrong audience"
 	case errors.Is(err, jwt.ErrTokenRequiredClaimMissing):
-		return "the token lacks a required claim"
+		msg := err.Error() // ends with golang-jwt's "<claim> claim is required"
+		return "the token lacks a required claim: " + msg[strings.LastIndex(msg, ": ")+2:]
 	case errors.Is(err, jwt.ErrTokenSignatureInvalid):
 		return "the token's signature is invalid"
 	case errors.Is(err, jwt.ErrTokenMalformed):
@@ -217,16 +242,19 @@ func describe(err error) string {
 }
 
 // unwrapLast returns the innermost message of our own Keyfunc and
-// Validate errors, which say nothing secret.
+// Validate errors, or golang-jwt's own detail ("signing method (alg) is
+// unavailable") after its sentinel. None of them quotes the token.
 func unwrapLast(err error) string {
+	full := err.Error()
 	for {
 		u := errors.Unwrap(err)
 		if u == nil {
 			if j, ok := err.(interface{ Unwrap() []error }); ok {
-				es := j.Unwrap()
-				return es[len(es)-1].Error()
+				if es := j.Unwrap(); len(es) > 0 && es[len(es)-1] != nil {
+					return es[len(es)-1].Error()
+				}
 			}
-			return err.Error()
+			return strings.TrimPrefix(full, err.Error()+": ")
 		}
 		err = u
 	}

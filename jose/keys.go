@@ -4,6 +4,7 @@
 package jose
 
 import (
+	"bytes"
 	"crypto"
 	"crypto/ecdsa"
 	"crypto/ed25519"
@@ -65,13 +66,19 @@ func NewKey(alg string, now time.Time) (tokenmanager.SigningKey, error) {
 }
 
 // NewHMACKey wraps an operator-supplied HS256 secret, refusing one shorter
-// than MinHMACKeyLen bytes.
+// than MinHMACKeyLen bytes. Its kid is derived from the secret (a
+// truncated SHA-256 under a fixed label, which reveals nothing usable
+// about a secret of 32 random bytes), so every instance given the same
+// secret, and every restart, names the key the same and accepts the
+// others' tokens.
 func NewHMACKey(secret []byte, now time.Time) (tokenmanager.SigningKey, error) {
 	if len(secret) < MinHMACKeyLen {
 		return tokenmanager.SigningKey{}, tokenmanager.Errorf(tokenmanager.EInvalid,
 			"the HS256 secret is %d bytes; at least %d random bytes are required", len(secret), MinHMACKeyLen)
 	}
-	return tokenmanager.SigningKey{ID: randomKID(), Alg: "HS256", Private: secret, CreatedAt: now.UTC()}, nil
+	sum := sha256.Sum256(append([]byte("tokenmanager HS256 kid\x00"), secret...))
+	return tokenmanager.SigningKey{ID: "hs-" + base64.RawURLEncoding.EncodeToString(sum[:12]),
+		Alg: "HS256", Private: bytes.Clone(secret), CreatedAt: now.UTC()}, nil
 }
 
 func generate(alg string) (any, error) {
