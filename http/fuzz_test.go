@@ -105,3 +105,22 @@ func FuzzOAuthForm(f *testing.F) {
 		}
 	})
 }
+
+func FuzzAdminCancelBody(f *testing.F) {
+	e := newEnv(f, inMemory)
+	root := e.user(f, "root")
+	alice := e.user(f, "alice")
+	f.Add([]byte(`{"token":"` + alice.AccessToken[:len(alice.AccessToken)-2] + `AA"}`))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		if bytes.Contains(body, []byte(root.RefreshToken)) || bytes.Contains(body, []byte(root.AccessToken)) {
+			t.Skip("would cancel the admin's own token")
+		}
+		req := httptest.NewRequest("POST", "/admin/tokens/cancel", bytes.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer "+root.AccessToken)
+		w := serveFuzz(t, e, req, false)
+		if w.Code == http.StatusNoContent && !bytes.Contains(body, []byte(alice.AccessToken)) && !bytes.Contains(body, []byte(alice.RefreshToken)) {
+			t.Fatalf("garbage cancelled as a token: %q", body)
+		}
+	})
+}

@@ -44,7 +44,8 @@ type setup struct {
 	limit   tokenmanager.Limit
 	maxBody int64
 	server  func(*tmhttp.Server)
-	memory  bool // the in-memory store instead of bolt (fuzzing: no fsync per write)
+	memory  bool                      // the in-memory store instead of bolt (fuzzing: no fsync per write)
+	argon   tokenmanager.Argon2Params // password hashing; fastArgon when zero
 }
 
 // env is a running Server on a real Manager, jose codec and store.
@@ -60,7 +61,7 @@ type env struct {
 // newEnv starts a Server with "root" as its admin.
 func newEnv(t testing.TB, opts ...func(*setup)) *env {
 	t.Helper()
-	st := setup{limit: tokenmanager.Limit{N: 3, Window: time.Minute}}
+	st := setup{limit: tokenmanager.Limit{N: 3, Window: time.Minute}, argon: fastArgon}
 	for _, o := range opts {
 		o(&st)
 	}
@@ -71,7 +72,7 @@ func newEnv(t testing.TB, opts ...func(*setup)) *env {
 		Issuer: issuer, Audience: []string{"api"}, ReuseGrace: st.grace, Now: e.clock.Now}, logger)
 	e.srv = &tmhttp.Server{
 		Manager:  e.mgr,
-		Accounts: tokenmanager.NewAccounts(e.store, tokenmanager.NewLimiter(st.limit, e.clock.Now), fastArgon),
+		Accounts: tokenmanager.NewAccounts(e.store, tokenmanager.NewLimiter(st.limit, e.clock.Now), st.argon),
 		JWKS:     func() any { return codec.JWKS() },
 		Admins:   []string{"Root"}, Logger: logger, Registry: prometheus.NewRegistry(),
 		MaxBodyBytes: st.maxBody, Version: "test",
