@@ -25,6 +25,7 @@ type Config struct {
 	Issuer          string
 	Audience        string
 	Alg             string
+	HS256SecretFile string
 	Admins          string
 	SignInLimit     string
 	ReuseGrace      time.Duration
@@ -51,6 +52,7 @@ func (c *Config) flagSet(name string) *flag.FlagSet {
 	fs.StringVar(&c.Issuer, "issuer", "", "iss claim set on tokens and required of them")
 	fs.StringVar(&c.Audience, "audience", "", "aud claim set on tokens and required of them (comma-separated)")
 	fs.StringVar(&c.Alg, "alg", jose.DefaultAlg, "signing algorithm of generated keys: EdDSA, ES256, RS256 or HS256")
+	fs.StringVar(&c.HS256SecretFile, "hs256-secret-file", "", "file holding the HS256 secret (at least 32 random bytes, surrounding white space trimmed); needs --alg HS256; instances given the same file accept each other's tokens")
 	fs.StringVar(&c.Admins, "admins", "", "comma-separated admin usernames")
 	fs.StringVar(&c.SignInLimit, "sign-in-limit", "10/15m", "failed sign-ins allowed per username and client address per window (N/duration, or off)")
 	fs.DurationVar(&c.ReuseGrace, "refresh-reuse-grace", 5*time.Second, "window in which a just-retired refresh token returns the current pair instead of cancelling the session (0s: off)")
@@ -157,6 +159,9 @@ func (c *Config) validate() error {
 	}
 	if !slices.Contains(jose.Algs, c.Alg) {
 		return fmt.Errorf("--alg: %q is not one of %s", c.Alg, strings.Join(jose.Algs, ", "))
+	}
+	if c.HS256SecretFile != "" && c.Alg != "HS256" {
+		return fmt.Errorf("--hs256-secret-file needs --alg HS256 (--alg is %s)", c.Alg)
 	}
 	return nil
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -42,6 +43,9 @@ type Main struct {
 	done     chan struct{}
 
 	fastArgon bool // tests: cheap password hashing
+	// readHeaderTimeout and readTimeout replace the public server's
+	// timeouts when set (tests of slow clients).
+	readHeaderTimeout, readTimeout time.Duration
 }
 
 // Addr returns the address the server listens on (useful with --addr :0).
@@ -56,6 +60,9 @@ func (m *Main) Open(ctx context.Context) error {
 	c := m.Config
 	if err := os.MkdirAll(c.DataDir, 0o700); err != nil {
 		return fmt.Errorf("--data-dir: %w", err)
+	}
+	if _, err := hs256Key(c); err != nil { // fail now, not in the retries of a shared store
+		return err
 	}
 	store, feed, err := openStore(ctx, c)
 	if err != nil {
@@ -118,7 +125,7 @@ func (m *Main) start(ctx context.Context) error {
 // manager, without serving: the operator commands use it too.
 func (m *Main) build(ctx context.Context) error {
 	c := m.Config
-	keys, err := loadKeys(ctx, m.store, c.Alg)
+	keys, err := signingKeys(ctx, m.store, c)
 	if err != nil {
 		return err
 	}
@@ -163,6 +170,12 @@ func (m *Main) listen() error {
 	m.server = newHTTPServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		(*m.handler.Load()).ServeHTTP(w, r)
 	}), m.Logger)
+	if m.readHeaderTimeout > 0 {
+		m.server.ReadHeaderTimeout = m.readHeaderTimeout
+	}
+	if m.readTimeout > 0 {
+		m.server.ReadTimeout = m.readTimeout
+	}
 	go m.server.Serve(ln)
 	return nil
 }
@@ -322,9 +335,57 @@ func storeName(c *Config) string {
 	return "shared"
 }
 
+// signingKeys returns the key set to sign with: the stored one, or with
+// --hs256-secret-file the operator's secret as the only signing key (the
+// stored set still supplies the refresh key).
+func signingKeys(ctx context.Context, s tokenmanager.KeyStore, c *Config) (*tokenmanager.KeySet, error) {
+	k, err := hs256Key(c)
+	if err != nil {
+		return nil, err
+	} else if k == nil {
+		return loadKeys(ctx, s, c.Alg)
+	}
+	ks, err := storedKeys(ctx, s, c.Alg)
+	if err != nil {
+		return nil, err
+	}
+	return &tokenmanager.KeySet{Keys: []tokenmanager.SigningKey{*k}, RefreshKey: ks.RefreshKey}, nil
+}
+
+// hs256Key reads --hs256-secret-file (nil when it is not set). The file's
+// bytes, trimmed of surrounding white space, are the secret; one shorter
+// than 32 bytes is refused.
+func hs256Key(c *Config) (*tokenmanager.SigningKey, error) {
+	if c.HS256SecretFile == "" {
+		return nil, nil
+	}
+	b, err := os.ReadFile(c.HS256SecretFile)
+	if err != nil {
+		return nil, fmt.Errorf("--hs256-secret-file: %w", err)
+	}
+	k, err := jose.NewHMACKey(bytes.TrimSpace(b), time.Now())
+	if err != nil {
+		return nil, fmt.Errorf("--hs256-secret-file: %s", tokenmanager.ErrorMessage(err))
+	}
+	return &k, nil
+}
+
 // loadKeys returns the stored key set, generating and storing one on first
-// start.
+// start, and checks that its active key is of alg.
 func loadKeys(ctx context.Context, s tokenmanager.KeyStore, alg string) (*tokenmanager.KeySet, error) {
+	ks, err := storedKeys(ctx, s, alg)
+	if err != nil {
+		return nil, err
+	}
+	if a, ok := ks.Active(); ok && a.Alg != alg {
+		return nil, fmt.Errorf("--alg is %s but the stored signing key is %s: use --alg %s, or a new --data-dir/store", alg, a.Alg, a.Alg)
+	}
+	return ks, nil
+}
+
+// storedKeys returns the stored key set, generating (keys of alg) and
+// storing one on first start.
+func storedKeys(ctx context.Context, s tokenmanager.KeyStore, alg string) (*tokenmanager.KeySet, error) {
 	ks, err := s.KeySet(ctx)
 	if tokenmanager.ErrorCode(err) == tokenmanager.ENotFound {
 		fresh, gerr := jose.NewKeySet(alg)
@@ -335,9 +396,6 @@ func loadKeys(ctx context.Context, s tokenmanager.KeyStore, alg string) (*tokenm
 	}
 	if err != nil {
 		return nil, fmt.Errorf("keys: %w", err)
-	}
-	if a, ok := ks.Active(); ok && a.Alg != alg {
-		return nil, fmt.Errorf("--alg is %s but the stored signing key is %s: use --alg %s, or a new --data-dir/store", alg, a.Alg, a.Alg)
 	}
 	return ks, nil
 }
