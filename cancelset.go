@@ -20,9 +20,13 @@ const shardCount = 64 // a power of two; enough that writers rarely meet readers
 // accept a cancelled one; with 10^7 entries its chance per check is about
 // one in 10^12.
 type CancelledSet struct {
-	seed   maphash.Seed
+	seeds  [4]maphash.Seed // one per kind, and one mixed in for the issuer
 	shards [shardCount]cancelShard
 	size   atomic.Int64
+	filter atomic.Pointer[bloom]
+	// writer serialises every change (Add, Sweep, Replace) with the
+	// rebuilds of the filter, so no entry is ever missing from it.
+	writer sync.Mutex
 }
 
 type cancelShard struct {
@@ -38,22 +42,32 @@ type cancelEntry struct {
 
 // NewCancelledSet returns an empty set.
 func NewCancelledSet() *CancelledSet {
-	s := &CancelledSet{seed: maphash.MakeSeed()}
+	s := &CancelledSet{}
+	for i := range s.seeds {
+		s.seeds[i] = maphash.MakeSeed()
+	}
 	for i := range s.shards {
 		s.shards[i].m = make(map[uint64]cancelEntry)
 	}
+	s.filter.Store(newBloom(0))
 	return s
 }
 
 // Add records a cancellation, merged with any entry of the same identity.
 func (s *CancelledSet) Add(c Cancellation) {
-	iss := c.Issuer
-	if c.Kind != KindToken {
-		iss = "" // sessions and subjects are keyed by id alone, as in Key
+	k := s.key(c) // sessions and subjects are keyed by id alone, as in Key
+	s.writer.Lock()
+	defer s.writer.Unlock()
+	s.put(k, cancelEntry{before: c.Before.UnixMilli(), expires: c.ExpiresAt.UnixMilli()})
+	if f := s.filter.Load(); s.Len() > f.capacity() {
+		s.rebuildFilter(2 * s.Len())
 	}
-	k := s.hash(c.Kind, iss, c.ID)
+}
+
+// put merges e into the entry of key k and sets its filter bits; the
+// caller holds s.writer.
+func (s *CancelledSet) put(k uint64, e cancelEntry) {
 	sh := &s.shards[k&(shardCount-1)]
-	e := cancelEntry{before: c.Before.UnixMilli(), expires: c.ExpiresAt.UnixMilli()}
 	sh.mu.Lock()
 	old, ok := sh.m[k]
 	if ok {
@@ -64,24 +78,49 @@ func (s *CancelledSet) Add(c Cancellation) {
 	}
 	sh.m[k] = e
 	sh.mu.Unlock()
+	s.filter.Load().add(k) // after the map: a reader that sees the bit finds the entry
+}
+
+// rebuildFilter replaces the filter by one sized for entries, holding
+// every current key; the caller holds s.writer, so no key is added meanwhile.
+func (s *CancelledSet) rebuildFilter(entries int) {
+	f := newBloom(entries)
+	for i := range s.shards {
+		sh := &s.shards[i]
+		sh.mu.RLock()
+		for k := range sh.m {
+			f.add(k)
+		}
+		sh.mu.RUnlock()
+	}
+	s.filter.Store(f)
 }
 
 // Replace swaps the whole content for cs, as after a full reload from the
 // store. Entries added concurrently with Replace may be lost, so callers add
 // the cancellations they make after a reload has been taken, not before.
 func (s *CancelledSet) Replace(cs []Cancellation) {
-	fresh := NewCancelledSet()
-	fresh.seed = s.seed
-	for _, c := range cs {
-		fresh.Add(c)
-	}
+	s.writer.Lock()
+	defer s.writer.Unlock()
 	for i := range s.shards {
 		sh := &s.shards[i]
 		sh.mu.Lock()
-		sh.m = fresh.shards[i].m
+		sh.m = make(map[uint64]cancelEntry)
 		sh.mu.Unlock()
 	}
-	s.size.Store(fresh.size.Load())
+	s.size.Store(0)
+	s.filter.Store(newBloom(2 * len(cs)))
+	for _, c := range cs {
+		s.put(s.key(c), cancelEntry{before: c.Before.UnixMilli(), expires: c.ExpiresAt.UnixMilli()})
+	}
+}
+
+// key is the hash of a cancellation's identity, as Check computes it.
+func (s *CancelledSet) key(c Cancellation) uint64 {
+	if c.Kind != KindToken {
+		return s.hash(c.Kind, "", c.ID)
+	}
+	return s.hash(c.Kind, c.Issuer, c.ID)
 }
 
 // Len returns the number of entries, swept or not.
@@ -118,6 +157,9 @@ func (s *CancelledSet) IsSessionCancelled(id string) bool {
 
 func (s *CancelledSet) match(k Kind, iss, id string, iat int64, any bool) bool {
 	h := s.hash(k, iss, id)
+	if !s.filter.Load().mayContain(h) {
+		return false
+	}
 	sh := &s.shards[h&(shardCount-1)]
 	sh.mu.RLock()
 	e, ok := sh.m[h]
@@ -128,6 +170,8 @@ func (s *CancelledSet) match(k Kind, iss, id string, iat int64, any bool) bool {
 // Sweep removes the entries that expired before now and returns how many
 // it removed. It holds one shard's lock at a time.
 func (s *CancelledSet) Sweep(now time.Time) int {
+	s.writer.Lock()
+	defer s.writer.Unlock()
 	cut, n := now.UnixMilli(), 0
 	for i := range s.shards {
 		sh := &s.shards[i]
@@ -141,15 +185,25 @@ func (s *CancelledSet) Sweep(now time.Time) int {
 		sh.mu.Unlock()
 	}
 	s.size.Add(-int64(n))
+	if n > 0 {
+		s.rebuildFilter(2 * s.Len()) // drop the swept keys' bits
+	}
 	return n
 }
 
+// hash is the 64-bit keyed hash of an identity: one seed per kind keeps
+// the kinds apart, and the issuer (tokens only) is mixed in.
 func (s *CancelledSet) hash(k Kind, iss, id string) uint64 {
-	var h maphash.Hash
-	h.SetSeed(s.seed)
-	h.WriteByte(byte(k))
-	h.WriteString(iss)
-	h.WriteByte(0)
-	h.WriteString(id)
-	return h.Sum64()
+	seed := &s.seeds[0]
+	switch k {
+	case KindSession:
+		seed = &s.seeds[1]
+	case KindSubject:
+		seed = &s.seeds[2]
+	}
+	h := maphash.String(*seed, id)
+	if iss != "" {
+		h ^= maphash.String(s.seeds[3], iss) * 0x9E3779B97F4A7C15
+	}
+	return h
 }
