@@ -46,6 +46,11 @@ type Config struct {
 	Leeway time.Duration
 	Check  CheckMode
 	Now    func() time.Time
+	// VerifyCacheSize is how many verified access tokens Verify
+	// remembers, so that a token presented again skips its signature and
+	// JSON (the cancelled set is still checked on every call). 0 means
+	// the default (65536); a negative value turns the cache off.
+	VerifyCacheSize int
 }
 
 func (c *Config) setDefaults() {
@@ -61,6 +66,9 @@ func (c *Config) setDefaults() {
 	if c.Now == nil {
 		c.Now = time.Now
 	}
+	if c.VerifyCacheSize == 0 {
+		c.VerifyCacheSize = 1 << 16
+	}
 }
 
 // Manager issues, verifies, refreshes and cancels tokens. It is the
@@ -73,6 +81,7 @@ type Manager struct {
 	cancels    CancellationStore
 	replica    *Replica
 	refreshKey []byte
+	verified   *verifiedCache
 	log        *slog.Logger
 	// OnCancel, when set, is called after each acknowledged cancellation
 	// (for metrics and events).
@@ -88,7 +97,7 @@ func NewManager(cfg Config, codec TokenCodec, sessions SessionStore, replica *Re
 		logger = slog.Default()
 	}
 	return &Manager{cfg: cfg, codec: codec, sessions: sessions, cancels: replica.Store,
-		replica: replica, refreshKey: refreshKey, log: logger}
+		replica: replica, refreshKey: refreshKey, log: logger, verified: newVerifiedCache(cfg.VerifyCacheSize)}
 }
 
 // Config returns the manager's configuration, defaults filled in.
@@ -142,9 +151,10 @@ func (m *Manager) pair(s *Session, refresh string, now time.Time) (*TokenPair, e
 
 // Verify checks an access token's signature and claims, then the cancelled
 // set as the check mode says. Every refusal is an *Error with EInvalidToken,
-// except a store that cannot be asked (EUnavailable).
+// except a store that cannot be asked (EUnavailable). The claims returned
+// may be shared with other calls for the same token: do not modify them.
 func (m *Manager) Verify(ctx context.Context, raw string) (*Claims, error) {
-	c, err := m.codec.Parse(raw)
+	c, err := m.parse(raw)
 	if err != nil {
 		return nil, err
 	}
@@ -153,6 +163,24 @@ func (m *Manager) Verify(ctx context.Context, raw string) (*Claims, error) {
 	}
 	return c, nil
 }
+
+// parse verifies raw with the codec, or takes its claims from the cache of
+// tokens verified before.
+func (m *Manager) parse(raw string) (*Claims, error) {
+	if c, ok := m.verified.get(raw, m.cfg.Now(), m.cfg.Leeway); ok {
+		return c, nil
+	}
+	c, err := m.codec.Parse(raw)
+	if err != nil {
+		return nil, err
+	}
+	m.verified.put(raw, c)
+	return c, nil
+}
+
+// ForgetVerified empties the cache of verified tokens. Call it when a
+// signing key is withdrawn before its tokens expired (a leaked key).
+func (m *Manager) ForgetVerified() { m.verified.flush() }
 
 func (m *Manager) checkCancelled(ctx context.Context, c *Claims) error {
 	switch m.cfg.Check {

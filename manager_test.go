@@ -228,3 +228,26 @@ func TestSessionsListsLiveOnes(t *testing.T) {
 		t.Fatalf("sessions %v %v", ss, err)
 	}
 }
+
+func TestVerifyCacheRechecksExpiry(t *testing.T) {
+	m := newManager(t, tokenmanager.CheckReplica, 0, true)
+	p := mustIssue(t, m, "alice")
+	wantValid(t, m, p.AccessToken, true) // now cached
+	m.clock.Add(5*time.Minute + 2*time.Second)
+	wantValid(t, m, p.AccessToken, false)
+}
+
+func TestVerifyCacheKeepsCheckingCancellations(t *testing.T) {
+	ctx := context.Background()
+	m := newManager(t, tokenmanager.CheckReplica, 0, false)
+	p := mustIssue(t, m, "alice")
+	for range 3 {
+		wantValid(t, m, p.AccessToken, true)
+	}
+	if err := m.CancelSession(ctx, p.SessionID); err != nil {
+		t.Fatal(err)
+	}
+	wantValid(t, m, p.AccessToken, false)
+	tampered := p.AccessToken[:len(p.AccessToken)-2] + "AA"
+	wantValid(t, m, tampered, false)
+}
