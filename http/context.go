@@ -29,8 +29,18 @@ type authResult struct {
 // pattern once the mux has chosen one.
 type requestInfo struct {
 	id      string
-	logger  *slog.Logger
+	base    *slog.Logger // the Server's logger; logger() adds the id on first use
+	derived *slog.Logger
 	pattern string
+}
+
+// logger returns the request's logger, built on first use: most requests
+// log nothing, and slog.Logger.With costs an allocation and a format.
+func (i *requestInfo) logger() *slog.Logger {
+	if i.derived == nil {
+		i.derived = i.base.With(slog.String("request_id", i.id))
+	}
+	return i.derived
 }
 
 // ClaimsFrom returns the verified claims that [Verify] put in the context,
@@ -72,8 +82,8 @@ func rawTokenFrom(ctx context.Context) string {
 // Server set one, slog.Default() otherwise: Error works for library users
 // too.
 func loggerFrom(ctx context.Context) *slog.Logger {
-	if info := infoFrom(ctx); info != nil && info.logger != nil {
-		return info.logger
+	if info := infoFrom(ctx); info != nil && info.base != nil {
+		return info.logger()
 	}
 	return slog.Default()
 }

@@ -2,10 +2,11 @@ package http
 
 import (
 	"context"
-	"crypto/rand"
+	"encoding/binary"
 	"encoding/hex"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
 	"net/http"
 	"runtime/debug"
 	"time"
@@ -28,7 +29,7 @@ func (s *Server) observe(label string, next http.Handler) http.Handler {
 		start := time.Now()
 		id := requestID(r.Header.Get("X-Request-Id"))
 		w.Header().Set("X-Request-Id", id)
-		info := &requestInfo{id: id, logger: s.Logger.With(slog.String("request_id", id))}
+		info := &requestInfo{id: id, base: s.Logger}
 		sw := &statusWriter{ResponseWriter: w}
 		next.ServeHTTP(sw, r.WithContext(context.WithValue(r.Context(), infoKey, info)))
 		s.record(r, info, label, sw, time.Since(start))
@@ -44,15 +45,31 @@ func (s *Server) record(r *http.Request, info *requestInfo, label string, sw *st
 	}
 	code := sw.status()
 	s.metrics.request(route, code, d)
-	level := slog.LevelInfo
-	if quietRoutes[info.pattern] {
-		level = slog.LevelDebug
+	level := accessLevel(code, info.pattern, s.AccessLog)
+	if !s.Logger.Enabled(r.Context(), level) {
+		return
 	}
-	info.logger.LogAttrs(r.Context(), level, "http request",
+	info.logger().LogAttrs(r.Context(), level, "http request",
 		slog.String("method", r.Method), slog.String("path", r.URL.Path),
 		slog.String("route", route), slog.Int("status", code),
 		slog.Int64("bytes", sw.bytes), slog.Duration("duration", d),
 		slog.String("remote", r.RemoteAddr))
+}
+
+// accessLevel is the level of a request's access log line: refusals and
+// errors at info and above; successes at info only with Server.AccessLog
+// (a line per request costs more than the token check itself), and the
+// routes machines poll always at debug.
+func accessLevel(code int, pattern string, all bool) slog.Level {
+	switch {
+	case quietRoutes[pattern]:
+		return slog.LevelDebug
+	case code >= 500:
+		return slog.LevelWarn
+	case code >= 400 || all:
+		return slog.LevelInfo
+	}
+	return slog.LevelDebug
 }
 
 // requestID keeps an incoming id that is short and made of safe
@@ -62,9 +79,10 @@ func requestID(in string) string {
 	if in != "" && len(in) <= maxRequestID && isRequestID(in) {
 		return in
 	}
-	b := make([]byte, 12)
-	rand.Read(b)
-	return hex.EncodeToString(b)
+	var b [12]byte // unique, not secret: math/rand/v2 is enough and fast
+	binary.LittleEndian.PutUint64(b[:], rand.Uint64())
+	binary.LittleEndian.PutUint32(b[8:], rand.Uint32())
+	return hex.EncodeToString(b[:])
 }
 
 func isRequestID(s string) bool {

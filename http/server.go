@@ -30,6 +30,9 @@ type Server struct {
 	// Logger receives the access log and the causes of 5xx answers;
 	// slog.Default() when nil.
 	Logger *slog.Logger
+	// AccessLog logs every request at info level; by default successes
+	// are logged at debug level and only refusals and errors at info.
+	AccessLog bool
 	// Ready reports whether the instance should receive traffic, for
 	// GET /readyz; its error message is shown there. When nil, the
 	// replica of the cancelled set must be loaded and live.

@@ -37,6 +37,7 @@ type Config struct {
 	LogFormat       string
 	LogLevel        string
 	TrustProxy      bool
+	AccessLog       bool
 	SweepEvery      time.Duration
 	ConfigFile      string
 }
@@ -63,6 +64,7 @@ func (c *Config) flagSet(name string) *flag.FlagSet {
 	fs.StringVar(&c.AdminSocket, "admin-socket", "", "Unix socket of the operator API, mode 0600 (default: <data-dir>/admin.sock; \"off\" disables it)")
 	fs.StringVar(&c.LogFormat, "log-format", "json", "log format: json or text")
 	fs.StringVar(&c.LogLevel, "log-level", "info", "log level: debug, info, warn or error")
+	fs.BoolVar(&c.AccessLog, "access-log", false, "log every request at info level (by default only refusals and errors; successes at debug)")
 	fs.BoolVar(&c.TrustProxy, "trust-proxy", false, "take the client address from X-Forwarded-For (only behind a proxy that sets it)")
 	fs.DurationVar(&c.SweepEvery, "sweep-interval", time.Minute, "how often expired cancellations and sessions are swept")
 	fs.StringVar(&c.ConfigFile, "config", "", "config file: one `flag = value` per line, # comments")

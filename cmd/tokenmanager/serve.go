@@ -196,6 +196,7 @@ func (m *Main) serve() error {
 		Registry:          reg,
 		Version:           version,
 		TrustProxyHeaders: c.TrustProxy,
+		AccessLog:         c.AccessLog,
 	}
 	h := srv.Handler()
 	m.handler.Store(&h)
