@@ -64,7 +64,7 @@ func (m *Main) Open(ctx context.Context) error {
 	if _, err := hs256Key(c); err != nil { // fail now, not in the retries of a shared store
 		return err
 	}
-	store, feed, err := openStore(ctx, c)
+	store, feed, err := openStore(ctx, c, m.Logger)
 	if err != nil {
 		return err
 	}
@@ -315,7 +315,7 @@ func (m *Main) Close() error {
 }
 
 // openStore opens the embedded store, or the shared one named by --store.
-func openStore(ctx context.Context, c *Config) (tokenmanager.Store, tokenmanager.Feed, error) {
+func openStore(ctx context.Context, c *Config, log *slog.Logger) (tokenmanager.Store, tokenmanager.Feed, error) {
 	if c.Store == "" {
 		s, err := bolt.Open(filepath.Join(c.DataDir, "tokenmanager.db"))
 		if err != nil {
@@ -323,7 +323,7 @@ func openStore(ctx context.Context, c *Config) (tokenmanager.Store, tokenmanager
 		}
 		return s, nil, nil
 	}
-	return openShared(ctx, c)
+	return openShared(ctx, c, log)
 }
 
 func storeName(c *Config) string {
