@@ -1,0 +1,185 @@
+package redis
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	goredis "github.com/redis/go-redis/v9"
+
+	tm "github.com/tokenmanager/tokenmanager"
+)
+
+// Cancel stores c, merged with any entry of the same key, and publishes the
+// merged entry on the change feed, in one Lua script (see cancelScript).
+//
+// It returns once Redis has answered, which is durable as far as Redis's
+// persistence makes it: with appendonly yes and appendfsync always, Redis
+// writes and fsyncs the AOF before it answers, so the cancellation
+// survives a crash of Redis and of its host; with everysec it survives a
+// crash of Redis (the write reached the kernel) but a crash of the host
+// loses up to about a second. Open's first Ping logs a warning when the
+// settings are weaker. Any failure is EUnavailable: the caller may retry,
+// and merging makes a retry harmless.
+func (s *Store) Cancel(ctx context.Context, c tm.Cancellation) error {
+	if err := c.Validate(); err != nil {
+		return err
+	}
+	key := c.Key()
+	keys := []string{s.k.entry(key), s.k.all(), s.k.expiry(), s.k.stream(), s.k.seq()}
+	err := cancelScript.Run(ctx, s.rdb, keys, key,
+		ceilMilli(c.Before).UnixMilli(), ceilMilli(c.ExpiresAt).UnixMilli(),
+		s.cfg.feedLen, string(rune(c.Kind)), c.Issuer, c.ID).Err()
+	if err != nil {
+		return unavailable(err, "the cancellation could not be stored in Redis")
+	}
+	return nil
+}
+
+// IsCancelled reads the token's, the session's and the subject's entries
+// with one MGET (they share the {c} slot) and applies the rule of
+// tokenmanager.CancelledSet.Check: the token's jti is cancelled, or its
+// session or subject was cancelled after the token was issued. Expired
+// entries have expired from Redis by themselves.
+func (s *Store) IsCancelled(ctx context.Context, c *tm.Claims) (bool, error) {
+	keys := []string{
+		s.k.entry(tm.Cancellation{Kind: tm.KindToken, Issuer: c.Issuer, ID: c.ID}.Key()),
+		s.k.entry(tm.Cancellation{Kind: tm.KindSubject, ID: c.Subject}.Key()),
+	}
+	if c.SessionID != "" {
+		keys = append(keys, s.k.entry(tm.Cancellation{Kind: tm.KindSession, ID: c.SessionID}.Key()))
+	}
+	vals, err := s.rdb.MGet(ctx, keys...).Result()
+	if err != nil {
+		return false, unavailable(err, "cannot ask Redis for cancellations")
+	}
+	if vals[0] != nil {
+		return true, nil
+	}
+	iat := c.IssuedAt.UnixMilli()
+	for _, v := range vals[1:] {
+		if cancelledBefore(v, iat) {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// cancelledBefore reports whether a stored entry's cut-off is after iat. A
+// value that cannot be read refuses the token: failing closed.
+func cancelledBefore(v any, iat int64) bool {
+	str, ok := v.(string)
+	if !ok {
+		return v != nil
+	}
+	before, _, err := parseEntryValue(str)
+	return err != nil || iat < before
+}
+
+// Cancellations returns every entry not expired at now. It walks the
+// {c}:all hash with HSCAN in chunks of scanChunk fields, so that Redis
+// never blocks on one huge reply, and decodes each chunk while the next one
+// is fetched. HSCAN may return a field twice while the hash is resized;
+// duplicates are merged.
+func (s *Store) Cancellations(ctx context.Context, now time.Time) ([]tm.Cancellation, error) {
+	size, err := s.rdb.HLen(ctx, s.k.all()).Result()
+	if err != nil {
+		return nil, unavailable(err, "cannot read the cancelled set")
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	chunks, errc := s.scanAll(ctx)
+	l := newLister(int(size), now)
+	for kv := range chunks {
+		if err := l.add(kv); err != nil {
+			return nil, err
+		}
+	}
+	if err := <-errc; err != nil {
+		return nil, unavailable(err, "cannot read the cancelled set")
+	}
+	return l.out, nil
+}
+
+// scanChunk is the COUNT of each HSCAN: about 10,000 fields, a reply of a
+// few hundred kilobytes that Redis builds in a few milliseconds.
+const scanChunk = 10_000
+
+// scanAll sends the chunks of the {c}:all hash, as field, value, field...,
+// then closes chunks and sends the scan's error (or nil) on errc.
+func (s *Store) scanAll(ctx context.Context) (<-chan []string, <-chan error) {
+	chunks, errc := make(chan []string, 2), make(chan error, 1)
+	go func() {
+		defer close(chunks)
+		var cursor uint64
+		for {
+			kv, next, err := s.rdb.HScan(ctx, s.k.all(), cursor, "", scanChunk).Result()
+			if err != nil {
+				errc <- err
+				return
+			}
+			select {
+			case chunks <- kv:
+			case <-ctx.Done():
+				errc <- ctx.Err()
+				return
+			}
+			if cursor = next; cursor == 0 {
+				errc <- nil
+				return
+			}
+		}
+	}()
+	return chunks, errc
+}
+
+// lister collects the live entries of a scan.
+type lister struct {
+	now  time.Time
+	out  []tm.Cancellation
+	seen map[string]int // field -> index in out
+}
+
+func newLister(size int, now time.Time) *lister {
+	return &lister{now: now, out: make([]tm.Cancellation, 0, size), seen: make(map[string]int, size)}
+}
+
+func (l *lister) add(kv []string) error {
+	for i := 0; i+1 < len(kv); i += 2 {
+		c, err := decodeEntry(kv[i], kv[i+1])
+		if err != nil {
+			return err
+		}
+		if c.Expired(l.now) {
+			continue
+		}
+		if j, ok := l.seen[kv[i]]; ok {
+			l.out[j] = l.out[j].Merge(c)
+			continue
+		}
+		l.seen[kv[i]] = len(l.out)
+		l.out = append(l.out, c)
+	}
+	return nil
+}
+
+// sweepBatch bounds the work of one sweep script, so that Redis stays
+// responsive while a large backlog is swept.
+const sweepBatch = 1000
+
+// Sweep removes the entries that expired at now from the hash and the
+// expiry index (the entry keys expire by themselves, and are deleted too
+// so that IsCancelled agrees with now), in batches.
+func (s *Store) Sweep(ctx context.Context, now time.Time) (int, error) {
+	total := 0
+	for {
+		n, err := sweepScript.Run(ctx, s.rdb, []string{s.k.all(), s.k.expiry()},
+			now.UnixMilli(), sweepBatch, s.k.entryPrefix()).Int()
+		if err != nil && !errors.Is(err, goredis.Nil) {
+			return total, unavailable(err, "cannot sweep the cancelled set")
+		}
+		if total += n; n < sweepBatch {
+			return total, nil
+		}
+	}
+}

@@ -1,0 +1,113 @@
+package redis
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"strconv"
+	"time"
+
+	goredis "github.com/redis/go-redis/v9"
+
+	tm "github.com/tokenmanager/tokenmanager"
+)
+
+// step does one blocking read and applies what it returns.
+func (f *follower) step(ctx context.Context) error {
+	rctx, cancel := context.WithTimeout(ctx, f.s.cfg.block+grace)
+	streams, err := f.s.feed.XRead(rctx, &goredis.XReadArgs{
+		Streams: []string{f.s.k.stream(), f.pos.id}, Count: readCount, Block: f.s.cfg.block,
+	}).Result()
+	cancel()
+	if errors.Is(err, goredis.Nil) || (timedOut(err) && ctx.Err() == nil) {
+		// Nothing new, or a read that overran its deadline: idle probes
+		// the link before it is declared dead (a busy CPU can delay a
+		// healthy read), and checks the feed's count.
+		return f.idle(ctx)
+	} else if err != nil {
+		return err
+	}
+	for _, st := range streams {
+		if err := f.applyAll(ctx, st.Messages); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// applyAll applies entries in order, and resyncs at the first gap.
+func (f *follower) applyAll(ctx context.Context, msgs []goredis.XMessage) error {
+	f.behind = 0
+	for _, m := range msgs {
+		seq, c, err := decodeMessage(m)
+		if err == nil && seq == f.pos.seq+1 {
+			f.h.Apply(c)
+			f.pos = position{m.ID, seq}
+			continue
+		}
+		f.s.log.Warn("gap in the change feed; reloading the cancelled set",
+			"want_n", f.pos.seq+1, "got_n", seq, "id", m.ID, "err", err)
+		return f.resync(ctx)
+	}
+	return nil
+}
+
+// idle checks, when a read timed out, that the feed's count agrees with
+// what this reader has seen (see the comment on the feed).
+func (f *follower) idle(ctx context.Context) error {
+	pos, err := f.position(ctx)
+	if err != nil {
+		return err
+	}
+	if pos.seq < f.pos.seq {
+		f.s.log.Warn("the change feed counts fewer entries than were read: Redis lost data; reloading",
+			"feed_n", pos.seq, "read_n", f.pos.seq)
+		return f.resync(ctx)
+	}
+	if pos.seq == f.pos.seq {
+		f.behind = 0
+		return nil
+	}
+	if f.behind++; f.behind < 2 {
+		return nil
+	}
+	f.s.log.Warn("the change feed has entries that reads do not return; reloading",
+		"feed_n", pos.seq, "read_n", f.pos.seq)
+	return f.resync(ctx)
+}
+
+// timedOut reports a read cut by its deadline rather than a failed link.
+func timedOut(err error) bool {
+	var ne net.Error
+	return errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout())
+}
+
+func decodePosition(v []any) (position, error) {
+	if len(v) != 2 {
+		return position{}, fmt.Errorf("feed position: %v", v)
+	}
+	seq, ok1 := v[0].(int64)
+	id, ok2 := v[1].(string)
+	if !ok1 || !ok2 {
+		return position{}, fmt.Errorf("feed position: %v", v)
+	}
+	return position{id, seq}, nil
+}
+
+// decodeMessage reads a feed entry written by cancelScript.
+func decodeMessage(m goredis.XMessage) (int64, tm.Cancellation, error) {
+	str := func(k string) string { s, _ := m.Values[k].(string); return s }
+	num := func(k string) (int64, error) { return strconv.ParseInt(str(k), 10, 64) }
+	seq, err1 := num("n")
+	before, err2 := num("b")
+	expires, err3 := num("e")
+	kind := str("k")
+	if err := errors.Join(err1, err2, err3); err != nil || len(kind) != 1 {
+		return seq, tm.Cancellation{}, fmt.Errorf("malformed feed entry %s: %v", m.ID, err)
+	}
+	return seq, tm.Cancellation{
+		Kind: tm.Kind(kind[0]), Issuer: str("i"), ID: str("d"),
+		Before: time.UnixMilli(before), ExpiresAt: time.UnixMilli(expires),
+	}, nil
+}
