@@ -43,6 +43,9 @@ func (s *Server) publicRoutes() []route {
 		{"GET /healthz", anyone, s.healthz},
 		{"GET /readyz", anyone, s.readyz},
 		{"GET /metrics", anyone, s.serveMetrics},
+		{"GET /openapi.json", anyone, s.openAPI},
+		{"GET /.well-known/oauth-authorization-server", anyone, s.metadata},
+		{"GET /.well-known/openid-configuration", anyone, s.metadata},
 	}
 	if s.Accounts != nil {
 		rs = append(rs,
@@ -71,7 +74,23 @@ func (s *Server) adminRoutes(who access) []route {
 		{"POST /admin/tokens/cancel", who, s.cancelAnyToken},
 		{"POST /admin/sessions/{id}/cancel", who, s.cancelAnySession},
 		{"GET /admin/status", who, s.status},
+		{"GET /events/cancellations", who, s.cancellationEvents},
 	}
+}
+
+// Routes returns the patterns that Handler serves, in the syntax of
+// net/http.ServeMux ("POST /sign-in"; a pattern without a method, such as
+// "/auth/verify", takes any method). It is the routing table itself, so
+// that the OpenAPI document and other descriptions can be checked against
+// what is really served.
+func (s *Server) Routes() []string {
+	s.once.Do(s.init)
+	rs := s.publicRoutes()
+	out := make([]string, len(rs))
+	for i, rt := range rs {
+		out[i] = rt.pattern
+	}
+	return out
 }
 
 // guard wraps fn in the checks its access level needs.

@@ -50,6 +50,18 @@ type Server struct {
 	// trusted proxy that sets the header: otherwise clients choose their
 	// own address, and with it their sign-in rate limit.
 	TrustProxyHeaders bool
+	// PublicURL is the server's address as clients reach it
+	// ("https://auth.example.com"), used for the URLs of the discovery
+	// documents. When empty they are built from each request's Host
+	// (and X-Forwarded-Proto with TrustProxyHeaders), which a client
+	// chooses: set it in production.
+	PublicURL string
+	// Events receives every cancellation for GET /events/cancellations.
+	// When nil the Server makes one fed by Manager.OnCancel, which sees
+	// this instance's cancellations only; with a shared store, also feed
+	// it from the replica's hooks (Applied: Publish, Reload: DropAll) so
+	// that other instances' cancellations reach it too.
+	Events *Hub
 
 	once     sync.Once
 	admins   map[string]bool
@@ -89,6 +101,9 @@ func (s *Server) init() {
 	}
 	s.admins = canonicalSet(s.Admins, s.Logger)
 	s.metrics = newMetrics(s.Registry, s.Manager.Replica(), s.Logger)
+	if s.Events == nil {
+		s.Events = &Hub{}
+	}
 	s.countCancellations()
 	s.public = s.build("", s.publicRoutes())
 	s.operator = s.build("socket ", s.operatorRoutes())
@@ -109,8 +124,9 @@ func canonicalSet(names []string, log *slog.Logger) map[string]bool {
 	return set
 }
 
-// countCancellations chains the cancellation counter into the Manager's
-// hook, so every cancellation is counted whatever route or feed made it.
+// countCancellations chains the cancellation counter and the events hub
+// into the Manager's hook, so every cancellation is counted and published
+// whatever route made it.
 func (s *Server) countCancellations() {
 	prev := s.Manager.OnCancel
 	s.Manager.OnCancel = func(c tokenmanager.Cancellation) {
@@ -118,6 +134,7 @@ func (s *Server) countCancellations() {
 			prev(c)
 		}
 		s.metrics.cancel(c.Kind)
+		s.Events.Publish(c)
 	}
 }
 
