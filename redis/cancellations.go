@@ -12,6 +12,9 @@ import (
 
 // Cancel stores c, merged with any entry of the same key, and publishes the
 // merged entry on the change feed, in one Lua script (see cancelScript).
+// Times are kept in whole milliseconds: Before as CancelledSet keeps it
+// (truncated), so that IsCancelled and the replicas agree; ExpiresAt
+// rounded up, so that an entry never expires early.
 //
 // It returns once Redis has answered, which is durable as far as Redis's
 // persistence makes it: with appendonly yes and appendfsync always, Redis
@@ -28,7 +31,7 @@ func (s *Store) Cancel(ctx context.Context, c tm.Cancellation) error {
 	key := c.Key()
 	keys := []string{s.k.entry(key), s.k.all(), s.k.expiry(), s.k.stream(), s.k.seq()}
 	err := cancelScript.Run(ctx, s.rdb, keys, key,
-		ceilMilli(c.Before).UnixMilli(), ceilMilli(c.ExpiresAt).UnixMilli(),
+		c.Before.UnixMilli(), ceilMilli(c.ExpiresAt).UnixMilli(),
 		s.cfg.feedLen, string(rune(c.Kind)), c.Issuer, c.ID).Err()
 	if err != nil {
 		return unavailable(err, "the cancellation could not be stored in Redis")

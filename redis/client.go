@@ -36,10 +36,14 @@ func (k knobs) tune(feed bool, tlsConf *tls.Config) {
 		*k.clientName = "tokenmanager"
 	}
 	if *k.tls != nil && tlsConf != nil {
-		*k.tls = tlsConf.Clone()
+		c := tlsConf.Clone()
+		if c.ServerName == "" {
+			c.ServerName = (*k.tls).ServerName // the URL's host
+		}
+		*k.tls = c
 	}
 	if feed {
-		*k.maxRetries, *k.poolSize = -1, 2
+		*k.maxRetries, *k.poolSize = -1, 4
 	}
 }
 

@@ -55,12 +55,22 @@ func ceilMilli(t time.Time) time.Time {
 	return r
 }
 
-// expiryArg is t in Unix ms for a script, or 0 for "never".
+// expiryAt is when a key that must live until t expires: t rounded up to
+// the millisecond, at least 1ms after the epoch (Redis refuses PXAT 0), or
+// the zero time for a key that never expires.
+func expiryAt(t time.Time) time.Time {
+	if t.IsZero() {
+		return t
+	}
+	return time.UnixMilli(max(1, ceilMilli(t).UnixMilli()))
+}
+
+// expiryArg is expiryAt in Unix ms for a script, 0 for "never".
 func expiryArg(t time.Time) int64 {
 	if t.IsZero() {
 		return 0
 	}
-	return ceilMilli(t).UnixMilli()
+	return expiryAt(t).UnixMilli()
 }
 
 // entryValue is how a cancellation's cut-off and expiry are stored.

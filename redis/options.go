@@ -64,6 +64,7 @@ func WithFeedBlock(d time.Duration) Option { return func(c *config) { c.block = 
 func WithoutConfigCheck() Option { return func(c *config) { c.checkConfig = false } }
 
 // WithTLSConfig sets the TLS configuration of rediss:// URLs, for a private
-// certificate authority or client certificates. It is ignored for plain
-// redis:// URLs.
+// certificate authority or client certificates; without it the system's
+// roots verify the server. An empty ServerName is the URL's host. It is
+// ignored for plain redis:// URLs.
 func WithTLSConfig(t *tls.Config) Option { return func(c *config) { c.tls = t } }

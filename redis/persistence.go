@@ -4,6 +4,7 @@ import (
 	"context"
 	"maps"
 	"strings"
+	"time"
 
 	goredis "github.com/redis/go-redis/v9"
 )
@@ -17,6 +18,8 @@ func (s *Store) checkPersistence(ctx context.Context) {
 	if !s.cfg.checkConfig || s.checked.Load() {
 		return
 	}
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
 	err := s.forEachPrimary(ctx, func(ctx context.Context, c goredis.Cmdable, node string) error {
 		settings, err := readSettings(ctx, c)
 		if err == nil {

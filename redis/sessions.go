@@ -30,7 +30,7 @@ func (s *Store) CreateSession(ctx context.Context, sess *tm.Session) error {
 		return err
 	}
 	err = s.rdb.SetArgs(ctx, s.k.session(sess.ID), data,
-		goredis.SetArgs{Mode: "NX", ExpireAt: ceilMilli(sess.RefreshExpiresAt)}).Err()
+		goredis.SetArgs{Mode: "NX", ExpireAt: expiryAt(sess.RefreshExpiresAt)}).Err()
 	if errors.Is(err, goredis.Nil) {
 		return tm.Errorf(tm.EConflict, "a session with this id exists")
 	} else if err != nil {
@@ -39,14 +39,10 @@ func (s *Store) CreateSession(ctx context.Context, sess *tm.Session) error {
 	return nil
 }
 
-// Session returns the session with that id.
+// Session returns the session with that id: one GET, since every refresh
+// reads it.
 func (s *Store) Session(ctx context.Context, id string) (*tm.Session, error) {
-	return s.getSession(ctx, s.rdb, id)
-}
-
-// getSession reads a session through c.
-func (s *Store) getSession(ctx context.Context, c goredis.Cmdable, id string) (*tm.Session, error) {
-	data, err := c.Get(ctx, s.k.session(id)).Bytes()
+	data, err := s.rdb.Get(ctx, s.k.session(id)).Bytes()
 	if errors.Is(err, goredis.Nil) {
 		return nil, tm.Errorf(tm.ENotFound, "no such session")
 	} else if err != nil {

@@ -66,3 +66,22 @@ func testFeedOn(t *testing.T, url string) {
 		}
 	}
 }
+
+// TestSentinelFailover kills the primary: Sentinel promotes the replica,
+// the store's writes go to the new primary, and a replica of the
+// cancelled set reconnects its feed there and follows it again.
+func TestSentinelFailover(t *testing.T) {
+	g := redistest.StartSentinel(t)
+	s := mustOpen(t, g.URL())
+	r := startReplica(t, mustOpen(t, g.URL()))
+	waitReady(t, r)
+	g.Primary.Kill()
+	c := tokenOf("alice", "after-failover")
+	waitFor(t, 20*time.Second, "no write succeeded after the failover", func() bool {
+		return s.Cancel(t.Context(), tokenCancel(c)) == nil
+	})
+	r.waitRefused(t, c, 5*time.Second)
+	if v := g.Replica.MustDo("ROLE"); v.([]any)[0] != "master" {
+		t.Fatalf("ROLE of the former replica = %v, want master", v)
+	}
+}

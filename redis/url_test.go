@@ -1,8 +1,11 @@
 package redis
 
 import (
+	"crypto/tls"
 	"strings"
 	"testing"
+
+	goredis "github.com/redis/go-redis/v9"
 
 	tm "github.com/tokenmanager/tokenmanager"
 )
@@ -97,4 +100,21 @@ func mustParse(t *testing.T, raw string) *target {
 		t.Fatalf("parseURL(%q): %v", raw, err)
 	}
 	return tg
+}
+
+// TestTLSConfig gives rediss:// connections the caller's TLS settings (a
+// private CA) and leaves redis:// ones in clear.
+func TestTLSConfig(t *testing.T) {
+	conf := &tls.Config{ServerName: "redis.internal", MinVersion: tls.VersionTLS13}
+	for _, tc := range []struct {
+		url     string
+		wantTLS bool
+	}{{"rediss://h:6380", true}, {"redis://h:6379", false}} {
+		c := mustParse(t, tc.url).client(false, conf).(*goredis.Client)
+		got := c.Options().TLSConfig
+		c.Close()
+		if (got != nil) != tc.wantTLS || (got != nil && (got == conf || got.ServerName != "redis.internal")) {
+			t.Errorf("%s: TLSConfig = %+v", tc.url, got)
+		}
+	}
 }

@@ -26,7 +26,7 @@ func StartCluster(t testing.TB) *Cluster {
 		args := []string{"--appendonly", "no", "--cluster-enabled", "yes",
 			"--cluster-config-file", "nodes.conf", "--cluster-node-timeout", "2000",
 			"--cluster-port", strconv.Itoa(bus)}
-		c.Nodes = append(c.Nodes, launch(t, t.TempDir(), nil, args, ""))
+		c.Nodes = append(c.Nodes, launch(t, t.TempDir(), nil, args, "", nil))
 		c.bus = append(c.bus, bus)
 	}
 	c.assignSlots(t)
@@ -80,7 +80,7 @@ func (c *Cluster) waitOK(t testing.TB, limit time.Duration) {
 }
 
 func clusterOK(n *Server) bool {
-	v, err := DoTimeout(n.Addr(), "", time.Second, "CLUSTER", "INFO")
+	v, err := n.doTimeout(time.Second, "CLUSTER", "INFO")
 	info, _ := v.(string)
 	return err == nil && strings.Contains(info, "cluster_state:ok") &&
 		strings.Contains(info, "cluster_known_nodes:3")

@@ -6,6 +6,7 @@ type Option func(*config)
 type config struct {
 	aof      bool
 	password string
+	tls      bool
 	extra    []string
 }
 

@@ -51,3 +51,16 @@ func TestSentinel(t *testing.T) {
 		t.Fatalf("URL = %q", g.URL())
 	}
 }
+
+func TestTLS(t *testing.T) {
+	s := Start(t, WithTLS())
+	if v := s.MustDo("PING"); v != "PONG" {
+		t.Fatalf("PING over TLS = %v", v)
+	}
+	if _, err := DoTimeout(s.Addr(), "", 500*time.Millisecond, "PING"); err == nil {
+		t.Fatal("a plain-text PING was answered by a TLS-only server")
+	}
+	if !strings.HasPrefix(s.URL(), "rediss://127.0.0.1:") || s.TLSConfig() == nil {
+		t.Fatalf("URL = %q, TLSConfig = %v", s.URL(), s.TLSConfig())
+	}
+}

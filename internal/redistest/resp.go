@@ -2,6 +2,7 @@ package redistest
 
 import (
 	"bufio"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -24,7 +25,11 @@ func Do(addr, password string, args ...string) (any, error) {
 // DoTimeout is Do that gives up after timeout, for probes of a server
 // that may be frozen or still starting.
 func DoTimeout(addr, password string, timeout time.Duration, args ...string) (any, error) {
-	conn, err := net.DialTimeout("tcp", addr, min(timeout, time.Second))
+	return do(addr, password, nil, timeout, args...)
+}
+
+func do(addr, password string, tlsConf *tls.Config, timeout time.Duration, args ...string) (any, error) {
+	conn, err := dial(addr, tlsConf, min(timeout, time.Second))
 	if err != nil {
 		return nil, err
 	}
@@ -37,6 +42,14 @@ func DoTimeout(addr, password string, timeout time.Duration, args ...string) (an
 		}
 	}
 	return roundTrip(conn, r, args...)
+}
+
+func dial(addr string, tlsConf *tls.Config, timeout time.Duration) (net.Conn, error) {
+	d := &net.Dialer{Timeout: timeout}
+	if tlsConf != nil {
+		return tls.DialWithDialer(d, "tcp", addr, tlsConf)
+	}
+	return d.Dial("tcp", addr)
 }
 
 func roundTrip(conn net.Conn, r *bufio.Reader, args ...string) (any, error) {

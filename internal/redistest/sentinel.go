@@ -29,13 +29,13 @@ func StartSentinel(t testing.TB) *Sentinel {
 	t.Helper()
 	g := &Sentinel{Primary: Start(t, WithConfig("repl-diskless-sync-delay", "0"))}
 	g.Replica = launch(t, t.TempDir(), nil, []string{"--appendonly", "no",
-		"--replicaof", "127.0.0.1", strconv.Itoa(g.Primary.Port())}, "")
+		"--replicaof", "127.0.0.1", strconv.Itoa(g.Primary.Port())}, "", nil)
 	dir := t.TempDir()
 	conf := filepath.Join(dir, "sentinel.conf")
 	if err := os.WriteFile(conf, []byte(sentinelConf(g.Primary.Port())), 0o600); err != nil {
 		t.Fatalf("redistest: %v", err)
 	}
-	g.Sentinel = launch(t, dir, []string{conf}, []string{"--sentinel"}, "")
+	g.Sentinel = launch(t, dir, []string{conf}, []string{"--sentinel"}, "", nil)
 	g.waitReady(t, 20*time.Second)
 	return g
 }

@@ -1,6 +1,7 @@
 package redistest
 
 import (
+	"crypto/tls"
 	"fmt"
 	"net/url"
 	"os"
@@ -23,6 +24,7 @@ type Server struct {
 	args     []string // directives after --port, --dir and the defaults
 	password string
 	port     int
+	tls      *tls.Config // client settings; nil for a server without TLS
 
 	mu     sync.Mutex
 	cmd    *exec.Cmd
@@ -39,14 +41,19 @@ func Start(t testing.TB, opts ...Option) *Server {
 	for _, o := range opts {
 		o(&c)
 	}
-	return launch(t, t.TempDir(), nil, c.args(), c.password)
+	dir := t.TempDir()
+	var tlsConf *tls.Config
+	if c.tls {
+		tlsConf = makeCert(t, dir)
+	}
+	return launch(t, dir, nil, c.args(), c.password, tlsConf)
 }
 
 // launch starts a server, retrying on another port when the chosen one was
 // taken meanwhile.
-func launch(t testing.TB, dir string, pre, args []string, password string) *Server {
+func launch(t testing.TB, dir string, pre, args []string, password string, tlsConf *tls.Config) *Server {
 	t.Helper()
-	s := &Server{t: t, bin: Binary(t), dir: dir, pre: pre, args: args, password: password}
+	s := &Server{t: t, bin: Binary(t), dir: dir, pre: pre, args: args, password: password, tls: tlsConf}
 	t.Cleanup(s.cleanup)
 	var err error
 	for range 3 {
@@ -71,17 +78,26 @@ func (s *Server) Dir() string { return s.dir }
 // Password returns the password the server requires, or "".
 func (s *Server) Password() string { return s.password }
 
-// URL returns the store URL of the server: redis://[:password@]host:port/0.
+// URL returns the store URL of the server: redis://[:password@]host:port/0,
+// or rediss:// for a server started WithTLS.
 func (s *Server) URL() string {
 	u := url.URL{Scheme: "redis", Host: s.Addr(), Path: "/0"}
+	if s.tls != nil {
+		u.Scheme = "rediss"
+	}
 	if s.password != "" {
 		u.User = url.UserPassword("", s.password)
 	}
 	return u.String()
 }
 
-// Do sends one command to the server; see the package-level Do.
-func (s *Server) Do(args ...string) (any, error) { return Do(s.Addr(), s.password, args...) }
+// Do sends one command to the server, over TLS if it has it; see the
+// package-level Do.
+func (s *Server) Do(args ...string) (any, error) { return s.doTimeout(30*time.Second, args...) }
+
+func (s *Server) doTimeout(timeout time.Duration, args ...string) (any, error) {
+	return do(s.Addr(), s.password, s.tls, timeout, args...)
+}
 
 // MustDo is Do that fails the test on an error.
 func (s *Server) MustDo(args ...string) any {
@@ -97,6 +113,9 @@ func (s *Server) argv() []string {
 	argv := append([]string{}, s.pre...)
 	argv = append(argv, "--port", strconv.Itoa(s.port), "--bind", "127.0.0.1",
 		"--dir", s.dir, "--logfile", "redis.log", "--daemonize", "no", "--save", "")
+	if s.tls != nil {
+		argv = append(argv, tlsArgs(s.dir, strconv.Itoa(s.port))...)
+	}
 	return append(argv, s.args...)
 }
 
@@ -124,7 +143,7 @@ func (s *Server) waitReady(done chan struct{}, limit time.Duration) error {
 			return fmt.Errorf("redis-server on port %d exited at start", s.port)
 		default:
 		}
-		v, err := DoTimeout(s.Addr(), s.password, time.Second, "PING")
+		v, err := s.doTimeout(time.Second, "PING")
 		if err == nil && v == "PONG" {
 			return nil
 		}
