@@ -1,0 +1,175 @@
+package remote
+
+import (
+	"bufio"
+	"cmp"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	tmhttp "github.com/tokenmanager/tokenmanager/http"
+)
+
+// maxRetryDelay caps the wait between two connections.
+const maxRetryDelay = 30 * time.Second
+
+// follow keeps a stream open until ctx ends. After a loss it waits
+// RetryDelay (or the server's retry:, 2s when neither is known) and
+// doubles the wait after each connection that did not load the set.
+func (v *Verifier) follow(ctx context.Context) {
+	var wait, serverRetry time.Duration
+	for ctx.Err() == nil {
+		caughtUp, retry, err := v.stream(ctx)
+		v.setLive(false)
+		if ctx.Err() != nil {
+			return
+		}
+		serverRetry = cmp.Or(retry, serverRetry)
+		if first := cmp.Or(v.opts.RetryDelay, serverRetry, 2*time.Second); caughtUp || wait == 0 {
+			wait = first
+		} else {
+			wait = min(2*wait, maxRetryDelay)
+		}
+		v.opts.Logger.Warn("the cancellation stream was lost; reconnecting", "err", err, "in", wait)
+		if !sleep(ctx, wait) {
+			return
+		}
+	}
+}
+
+// stream opens one stream and applies its events until it ends; it
+// reports whether the set was loaded on it and the retry it asked for.
+func (v *Verifier) stream(ctx context.Context) (caughtUp bool, retry time.Duration, err error) {
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	res, err := v.open(ctx)
+	if err != nil {
+		return false, 0, err
+	}
+	defer res.Body.Close()
+	watchdog := time.AfterFunc(v.opts.StreamTimeout, func() { cancel(errors.New("the stream was silent too long")) })
+	defer watchdog.Stop()
+	r := &sseReader{sc: bufio.NewScanner(res.Body)}
+	r.sc.Buffer(make([]byte, 4096), maxBody)
+	for {
+		ev, err := r.next(func() { watchdog.Reset(v.opts.StreamTimeout) })
+		if err != nil {
+			if c := context.Cause(ctx); c != nil {
+				err = c
+			}
+			return caughtUp, r.retry, err
+		}
+		if err := v.apply(ev); err != nil {
+			return caughtUp, r.retry, err
+		}
+		caughtUp = caughtUp || ev.typ == tmhttp.EventReady
+	}
+}
+
+// open connects to GET /events/cancellations with the Token.
+func (v *Verifier) open(ctx context.Context) (*http.Response, error) {
+	tctx, cancel := context.WithTimeout(ctx, requestTimeout)
+	token, err := v.opts.Token(tctx)
+	cancel()
+	if err != nil {
+		return nil, fmt.Errorf("remote: Token: %w", err)
+	}
+	req, err := http.NewRequestWithContext(ctx, "GET", v.base+"/events/cancellations", nil)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Accept", "text/event-stream")
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	res, err := v.opts.Client.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	if res.StatusCode != http.StatusOK {
+		defer res.Body.Close()
+		return nil, statusError(req, res)
+	}
+	return res, nil
+}
+
+// apply adds a cancellation to the set, or marks the set loaded and live.
+func (v *Verifier) apply(ev sseEvent) error {
+	switch ev.typ {
+	case tmhttp.EventCancellation:
+		var ce tmhttp.CancellationEvent
+		if err := json.Unmarshal([]byte(ev.data), &ce); err != nil {
+			return fmt.Errorf("remote: a cancellation event is not JSON: %w", err)
+		}
+		c, err := ce.Cancellation()
+		if err != nil {
+			return fmt.Errorf("remote: a cancellation event: %w", err)
+		}
+		v.set.Add(c)
+	case tmhttp.EventReady:
+		v.setLive(true)
+	}
+	return nil
+}
+
+// sseEvent is one Server-Sent Event.
+type sseEvent struct{ id, typ, data string }
+
+// sseReader parses a text/event-stream.
+type sseReader struct {
+	sc    *bufio.Scanner
+	retry time.Duration
+}
+
+// next returns the next event, calling seen after every line read.
+func (r *sseReader) next(seen func()) (sseEvent, error) {
+	var ev sseEvent
+	var data []string
+	for r.sc.Scan() {
+		seen()
+		line := r.sc.Text()
+		if line == "" {
+			if data != nil {
+				ev.data = strings.Join(data, "\n")
+				return ev, nil
+			}
+			ev = sseEvent{}
+			continue
+		}
+		field, value, _ := strings.Cut(line, ":")
+		value = strings.TrimPrefix(value, " ")
+		switch field {
+		case "event":
+			ev.typ = value
+		case "data":
+			data = append(data, value)
+		case "id":
+			ev.id = value
+		case "retry":
+			if ms, err := strconv.Atoi(value); err == nil && ms > 0 {
+				r.retry = time.Duration(ms) * time.Millisecond
+			}
+		}
+	}
+	if err := r.sc.Err(); err != nil {
+		return sseEvent{}, err
+	}
+	return sseEvent{}, errors.New("the stream ended")
+}
+
+// sleep waits d or until ctx ends, and reports whether it waited all of d.
+func sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
+}

@@ -1,0 +1,218 @@
+// Package remote verifies TokenManager access tokens in another Go
+// service that knows only the server's URL: it fetches the public keys
+// from GET /.well-known/jwks.json and keeps its own replica of the
+// cancelled set, fed by the server's GET /events/cancellations stream. A
+// check costs no network round trip, like the server's own.
+//
+//	v, err := remote.New(ctx, "https://auth.example.com", remote.Options{
+//		Issuer: "https://auth.example.com",
+//		Token:  remote.PasswordToken(nil, "https://auth.example.com", "gateway", secret),
+//	})
+//	mux.Handle("/api/", tmhttp.Authenticate(v)(api))
+package remote
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/tokenmanager/tokenmanager"
+	tmhttp "github.com/tokenmanager/tokenmanager/http"
+	"github.com/tokenmanager/tokenmanager/jose"
+)
+
+// Options configures a Verifier. Only Token is required.
+type Options struct {
+	// Issuer and Audience are required of every token, as the server's
+	// --issuer and --audience: without them a token of any other service
+	// that shares the keys would pass.
+	Issuer   string
+	Audience []string
+	// Leeway tolerates clock skew with the server on exp, nbf and iat.
+	Leeway time.Duration
+	// Token returns the bearer token sent when the event stream opens: an
+	// access token of a user listed in the server's --admins (see
+	// PasswordToken). It is called before every connection. A Token that
+	// returns "" sends none, for a Client dialing the server's admin
+	// socket.
+	Token func(ctx context.Context) (string, error)
+	// Client sends every request; a client without a timeout when nil
+	// (the stream lives long; each other request has its own deadline).
+	Client *http.Client
+	// MinKeyRefresh is the least time between two fetches of the key set
+	// caused by tokens with an unknown kid (10s when 0): a flood of forged
+	// kids cannot turn into a flood of requests to the server.
+	MinKeyRefresh time.Duration
+	// KeysMaxAge is how often the key set is fetched anyway (5m when 0),
+	// so that a key the server withdrew stops verifying here too.
+	KeysMaxAge time.Duration
+	// MaxStaleness is how long Verify keeps answering from the local set
+	// after the stream was lost (10s when 0); then it fails closed with
+	// EUnavailable until the stream is back and reloaded.
+	MaxStaleness time.Duration
+	// StreamTimeout reconnects a stream that was silent for longer (45s
+	// when 0; the server writes at least every 15s): a dead connection
+	// is told from a quiet one.
+	StreamTimeout time.Duration
+	// RetryDelay is the first wait before reconnecting (the server's
+	// retry: field when 0); it doubles on each failure, up to 30s.
+	RetryDelay time.Duration
+	// Logger receives the losses and recoveries of the stream.
+	Logger *slog.Logger
+	// Now is the clock; tests set it.
+	Now func() time.Time
+}
+
+// Verifier verifies access tokens with the server's public keys and its
+// own replica of the cancelled set. It implements the http package's
+// Verifier, so the middleware takes it in place of a Manager.
+type Verifier struct {
+	base string
+	opts Options
+	keys *jose.Verifier
+	set  *tokenmanager.CancelledSet
+
+	ready    atomic.Bool  // the set was loaded once
+	live     atomic.Bool  // the stream is open and caught up
+	cutOffAt atomic.Int64 // unix nanos when the stream was lost
+	loaded   chan struct{}
+	once     sync.Once
+
+	fetchMu    sync.Mutex
+	kidFetchAt time.Time // the last fetch for an unknown kid
+
+	stop context.CancelFunc
+	done chan struct{}
+}
+
+var _ tmhttp.Verifier = (*Verifier)(nil)
+
+// New fetches the key set of the server at baseURL, opens the event
+// stream and returns once the cancelled set is loaded; ctx bounds only
+// this start. The Verifier then keeps itself in step until Close.
+func New(ctx context.Context, baseURL string, opts Options) (*Verifier, error) {
+	if opts.Token == nil {
+		return nil, errors.New("remote: Options.Token is required (the event stream is for admins)")
+	}
+	v := &Verifier{base: strings.TrimRight(baseURL, "/"), opts: withDefaults(opts),
+		set: tokenmanager.NewCancelledSet(), loaded: make(chan struct{}), done: make(chan struct{})}
+	if err := v.loadKeys(ctx); err != nil {
+		return nil, err
+	}
+	runCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
+	v.stop = stop
+	go v.run(runCtx)
+	select {
+	case <-v.loaded:
+		return v, nil
+	case <-ctx.Done():
+		v.Close()
+		return nil, errors.New("remote: the cancelled set did not load: " + context.Cause(ctx).Error())
+	}
+}
+
+func withDefaults(o Options) Options {
+	def := func(d *time.Duration, v time.Duration) {
+		if *d <= 0 {
+			*d = v
+		}
+	}
+	def(&o.MinKeyRefresh, 10*time.Second)
+	def(&o.KeysMaxAge, 5*time.Minute)
+	def(&o.MaxStaleness, 10*time.Second)
+	def(&o.StreamTimeout, 45*time.Second)
+	if o.Client == nil {
+		o.Client = &http.Client{}
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	return o
+}
+
+// Verify checks raw's signature and claims with the server's keys, then
+// the local cancelled set. Refusals are EInvalidToken errors, as the
+// Manager's; a set that is not loaded, or stale beyond MaxStaleness, is
+// EUnavailable (the middleware answers 503).
+func (v *Verifier) Verify(ctx context.Context, raw string) (*tokenmanager.Claims, error) {
+	c, err := v.parse(ctx, raw)
+	if err != nil {
+		return nil, err
+	}
+	if err := v.usable(); err != nil {
+		return nil, err
+	}
+	if kind, ok := v.set.Check(c); ok {
+		return nil, tokenmanager.Errorf(tokenmanager.EInvalidToken, "the token has been cancelled (%s)", kind)
+	}
+	return c, nil
+}
+
+// Ready reports whether the set is loaded and the stream is live.
+func (v *Verifier) Ready() bool { return v.ready.Load() && v.live.Load() }
+
+// Close stops following the server.
+func (v *Verifier) Close() error {
+	v.stop()
+	<-v.done
+	return nil
+}
+
+// usable says whether the local set may answer: loaded, and live or cut
+// off for no longer than MaxStaleness.
+func (v *Verifier) usable() error {
+	if !v.ready.Load() {
+		return tokenmanager.Errorf(tokenmanager.EUnavailable, "the cancelled set is not loaded yet")
+	}
+	if v.live.Load() || v.opts.Now().Sub(time.Unix(0, v.cutOffAt.Load())) <= v.opts.MaxStaleness {
+		return nil
+	}
+	return tokenmanager.Errorf(tokenmanager.EUnavailable, "the cancellation feed is lost; cannot check for cancellations")
+}
+
+// setLive records that the stream is caught up (ok) or lost.
+func (v *Verifier) setLive(ok bool) {
+	if ok {
+		v.ready.Store(true)
+		v.once.Do(func() { close(v.loaded) })
+	} else if v.live.Load() {
+		v.cutOffAt.Store(v.opts.Now().UnixNano())
+	}
+	v.live.Store(ok)
+}
+
+// run follows the stream and refreshes the keys until ctx ends.
+func (v *Verifier) run(ctx context.Context) {
+	defer close(v.done)
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	wg.Go(func() { v.maintain(ctx) })
+	v.follow(ctx)
+}
+
+// maintain sweeps expired entries and fetches the keys every KeysMaxAge.
+func (v *Verifier) maintain(ctx context.Context) {
+	sweep, keys := time.NewTicker(time.Minute), time.NewTicker(v.opts.KeysMaxAge)
+	defer sweep.Stop()
+	defer keys.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-sweep.C:
+			v.set.Sweep(v.opts.Now())
+		case <-keys.C:
+			if err := v.loadKeys(ctx); err != nil && ctx.Err() == nil {
+				v.opts.Logger.Warn("cannot refresh the token server's keys", "err", err)
+			}
+		}
+	}
+}
