@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"flag"
 	"fmt"
+	"net/url"
 	"os"
 	"slices"
 	"strings"
@@ -39,6 +40,7 @@ type Config struct {
 	TrustProxy      bool
 	AccessLog       bool
 	SweepEvery      time.Duration
+	PublicURL       string
 	ConfigFile      string
 }
 
@@ -67,6 +69,7 @@ func (c *Config) flagSet(name string) *flag.FlagSet {
 	fs.BoolVar(&c.AccessLog, "access-log", false, "log every request at info level (by default only refusals and errors; successes at debug)")
 	fs.BoolVar(&c.TrustProxy, "trust-proxy", false, "take the client address from X-Forwarded-For (only behind a proxy that sets it)")
 	fs.DurationVar(&c.SweepEvery, "sweep-interval", time.Minute, "how often expired cancellations and sessions are swept")
+	fs.StringVar(&c.PublicURL, "public-url", "", "the server's address as clients reach it (https://auth.example.com), for the URLs of /.well-known/oauth-authorization-server; default: each request's Host")
 	fs.StringVar(&c.ConfigFile, "config", "", "config file: one `flag = value` per line, # comments")
 	return fs
 }
@@ -162,8 +165,24 @@ func (c *Config) validate() error {
 	if !slices.Contains(jose.Algs, c.Alg) {
 		return fmt.Errorf("--alg: %q is not one of %s", c.Alg, strings.Join(jose.Algs, ", "))
 	}
+	if err := checkPublicURL(c.PublicURL); err != nil {
+		return err
+	}
 	if c.HS256SecretFile != "" && c.Alg != "HS256" {
 		return fmt.Errorf("--hs256-secret-file needs --alg HS256 (--alg is %s)", c.Alg)
+	}
+	return nil
+}
+
+// checkPublicURL refuses a --public-url that is not an absolute http(s)
+// URL without a query or fragment (the routes' paths are appended to it).
+func checkPublicURL(s string) error {
+	if s == "" {
+		return nil
+	}
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+		return fmt.Errorf("--public-url: %q is not an http or https URL like https://auth.example.com", s)
 	}
 	return nil
 }

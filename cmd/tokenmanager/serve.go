@@ -39,13 +39,14 @@ type Main struct {
 	listener net.Listener
 	handler  atomic.Pointer[http.Handler]
 	admin    *http.Server
+	events   *tmhttp.Hub // GET /events/cancellations, fed by this instance and the feed
 	cancel   context.CancelFunc
 	done     chan struct{}
 
 	fastArgon bool // tests: cheap password hashing
-	// readHeaderTimeout and readTimeout replace the public server's
-	// timeouts when set (tests of slow clients).
-	readHeaderTimeout, readTimeout time.Duration
+	// readHeaderTimeout, readTimeout and writeTimeout replace the public
+	// server's timeouts when set (tests of slow clients, long streams).
+	readHeaderTimeout, readTimeout, writeTimeout time.Duration
 }
 
 // Addr returns the address the server listens on (useful with --addr :0).
@@ -143,7 +144,20 @@ func (m *Main) newReplica(feed tokenmanager.Feed) *tokenmanager.Replica {
 	r.MaxStaleness = m.Config.MaxStaleness
 	r.OnOutage = tokenmanager.OutagePolicy(m.Config.OnStoreOutage)
 	r.SweepEvery = m.Config.SweepEvery
+	m.events = &tmhttp.Hub{}
+	r.SetHooks(eventHooks(m.events))
 	return r
+}
+
+// eventHooks feeds the events hub from the replica: the cancellations of
+// other instances as the feed brings them (the Server adds this
+// instance's own), and a reload, after which the hub's subscribers must
+// reload too.
+func eventHooks(h *tmhttp.Hub) tokenmanager.ReplicaHooks {
+	return tokenmanager.ReplicaHooks{
+		Applied: h.Publish,
+		Reload:  func(time.Duration, int) { h.DropAll() },
+	}
 }
 
 func (m *Main) newManager(codec *jose.Codec, keys *tokenmanager.KeySet) *tokenmanager.Manager {
@@ -176,6 +190,9 @@ func (m *Main) listen() error {
 	if m.readTimeout > 0 {
 		m.server.ReadTimeout = m.readTimeout
 	}
+	if m.writeTimeout > 0 {
+		m.server.WriteTimeout = m.writeTimeout
+	}
 	go m.server.Serve(ln)
 	return nil
 }
@@ -197,7 +214,10 @@ func (m *Main) serve() error {
 		Version:           version,
 		TrustProxyHeaders: c.TrustProxy,
 		AccessLog:         c.AccessLog,
+		PublicURL:         c.PublicURL,
+		Events:            m.events,
 	}
+	m.server.RegisterOnShutdown(m.events.DropAll) // event streams never end by themselves
 	h := srv.Handler()
 	m.handler.Store(&h)
 	m.Logger.Info("tokenmanager is listening", "addr", m.Addr(), "store", storeName(c), "alg", codec.Alg(),
@@ -263,6 +283,7 @@ func (m *Main) serveAdmin(h http.Handler) error {
 		return fmt.Errorf("--admin-socket: %w", err)
 	}
 	m.admin = newHTTPServer(h, m.Logger)
+	m.admin.RegisterOnShutdown(m.events.DropAll)
 	go m.admin.Serve(ln)
 	return nil
 }
