@@ -22,6 +22,14 @@ package redis
 // refresh, so a session key holds no subject and no tag; the per-subject
 // index is another key, possibly on another node, and is written first
 // (see sessions.go) so that it never misses a live session.
+//
+// A cancellation is kept three times, each for one reader: the entry key
+// for IsCancelled (and so that Redis drops it at its expiry even if no
+// instance ever sweeps), the hash for a full reload (HSCAN of one key
+// instead of SCAN over the keyspace), the expiry index for Sweep. That
+// costs about 450 bytes per cancellation (measured: 455 MB for 10^6, of
+// which the hash 112 MB and the index 119 MB); the reload of 10^6 takes
+// about 1.5 s (BenchmarkCancellations).
 type keys struct{ p string }
 
 func (k keys) account(name string) string     { return k.p + ":a:" + name }
