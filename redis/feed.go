@@ -19,8 +19,8 @@ import (
 //
 //   - On every (re)connect Watch first reads the feed's position (the last
 //     entry's ID and n, in one script), then has the handler reload the
-//     whole set (Resync), then reads the stream from that position, then
-//     reports Live(true). A cancellation made during the reload is in the
+//     whole set (Resync), then reads the stream from that position up to
+//     its end, and only then reports Live(true). A cancellation made during the reload is in the
 //     reload or after the position, so nothing falls between the two; one
 //     in both is applied twice, which merging makes harmless.
 //   - Every entry must carry n = previous n + 1. Any other number means
@@ -93,6 +93,9 @@ type follower struct {
 // it got as far as Live(true).
 func (f *follower) follow(ctx context.Context) (bool, error) {
 	if err := f.resync(ctx); err != nil {
+		return false, err
+	}
+	if err := f.catchUp(ctx); err != nil {
 		return false, err
 	}
 	f.s.checkPersistence(ctx)

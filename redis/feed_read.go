@@ -36,6 +36,28 @@ func (f *follower) step(ctx context.Context) error {
 	return nil
 }
 
+// catchUp applies, without blocking, every entry after the position: those
+// made while the handler reloaded.
+func (f *follower) catchUp(ctx context.Context) error {
+	for {
+		rctx, cancel := context.WithTimeout(ctx, probeTimeout)
+		streams, err := f.s.feed.XRead(rctx, &goredis.XReadArgs{
+			Streams: []string{f.s.k.stream(), f.pos.id}, Count: readCount, Block: -1,
+		}).Result()
+		cancel()
+		if errors.Is(err, goredis.Nil) {
+			return nil
+		} else if err != nil {
+			return err
+		} else if len(streams) == 0 || len(streams[0].Messages) == 0 {
+			return nil
+		}
+		if err := f.applyAll(ctx, streams[0].Messages); err != nil {
+			return err
+		}
+	}
+}
+
 // applyAll applies entries in order, and resyncs at the first gap.
 func (f *follower) applyAll(ctx context.Context, msgs []goredis.XMessage) error {
 	f.behind = 0
