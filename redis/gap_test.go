@@ -100,3 +100,43 @@ func (h *gateHandler) Resync(context.Context) error {
 	h.resyncs.Add(1)
 	return nil
 }
+
+// TestFeedReadsFromBeforeTheReload makes cancellations while the handler
+// reloads: the feed then delivers every one of them, because it reads from
+// the position it took before the reload, and it reports live only after.
+func TestFeedReadsFromBeforeTheReload(t *testing.T) {
+	srv := redistest.Start(t)
+	s := mustOpen(t, srv.URL())
+	h := &slowResync{inResync: make(chan struct{}), release: make(chan struct{})}
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan struct{})
+	go func() { defer close(done); s.Watch(ctx, h) }()
+	t.Cleanup(func() { cancel(); <-done })
+	<-h.inResync
+	for i := range 50 {
+		if err := s.Cancel(t.Context(), tokenCancel(tokenOf("alice", fmt.Sprint(i)))); err != nil {
+			t.Fatalf("Cancel: %v", err)
+		}
+	}
+	close(h.release)
+	waitFor(t, 2*time.Second, "the feed did not go live", h.live.Load)
+	if n := h.applied.Load(); n != 50 {
+		t.Fatalf("live with %d of the 50 cancellations made during the reload applied", n)
+	}
+}
+
+// slowResync is a FeedHandler whose first Resync waits for release.
+type slowResync struct {
+	inResync, release chan struct{}
+	once              sync.Once
+	applied           atomic.Int64
+	live              atomic.Bool
+}
+
+func (h *slowResync) Apply(tm.Cancellation) { h.applied.Add(1) }
+func (h *slowResync) Live(ok bool)          { h.live.Store(ok) }
+
+func (h *slowResync) Resync(context.Context) error {
+	h.once.Do(func() { close(h.inResync); <-h.release })
+	return nil
+}
