@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/tokenmanager/tokenmanager"
+	"github.com/tokenmanager/tokenmanager/internal/redistest"
 	"github.com/tokenmanager/tokenmanager/remote"
 )
 
@@ -59,6 +60,35 @@ func TestRemoteVerifierOnServe(t *testing.T) {
 			t.Fatalf("Close took %v with an event stream open", took)
 		}
 	})
+}
+
+// TestEventsAcrossInstances: a cancellation made on one instance reaches
+// the event stream of another through the shared store's feed.
+func TestEventsAcrossInstances(t *testing.T) {
+	rs := redistest.Start(t)
+	a, b := startShared(t, rs.URL()), startShared(t, rs.URL())
+	b.signUp("root", "password-root")
+	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
+	defer cancel()
+	v, err := remote.New(ctx, b.URL, remote.Options{Logger: slog.New(slog.DiscardHandler),
+		Token: remote.PasswordToken(nil, b.URL, "root", "password-root")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer v.Close()
+	alice := a.user("alice")
+	if _, err := v.Verify(t.Context(), alice.AccessToken); err != nil {
+		t.Fatal(err)
+	}
+	expect(t, a.do("POST", "/tokens/cancel", alice.AccessToken, nil), 204, "cancel on A")
+	start := time.Now()
+	for _, err := v.Verify(t.Context(), alice.AccessToken); tokenmanager.ErrorCode(err) != tokenmanager.EInvalidToken; _, err = v.Verify(t.Context(), alice.AccessToken) {
+		if time.Since(start) > 2*time.Second {
+			t.Fatalf("B's stream did not carry A's cancellation: %v", err)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	t.Logf("A's cancellation reached a subscriber of B after %v", time.Since(start))
 }
 
 func TestPublicURL(t *testing.T) {
