@@ -50,3 +50,47 @@ type KeyStore interface {
 	// the keys of the first.
 	InitKeySet(ctx context.Context, ks *KeySet) (*KeySet, error)
 }
+
+// KeyRotator is implemented by key stores that can change a stored key set
+// (the embedded and the Redis store): key rotation needs it.
+type KeyRotator interface {
+	// UpdateKeySet applies fn to the stored key set atomically and stores
+	// the result; an error from fn stores nothing and is returned as is.
+	UpdateKeySet(ctx context.Context, fn func(*KeySet) error) (*KeySet, error)
+}
+
+// Rotate retires the active key at now and makes next the active one. Old
+// keys keep verifying: Prune removes them once their last token expired.
+func (ks *KeySet) Rotate(next SigningKey, now time.Time) {
+	for i := range ks.Keys {
+		if ks.Keys[i].RetiredAt.IsZero() {
+			ks.Keys[i].RetiredAt = now
+		}
+	}
+	ks.Keys = append(ks.Keys, next)
+}
+
+// Prune drops the keys retired longer than keep ago (the access token
+// lifetime plus the leeway): no unexpired token can name them any more, so
+// they leave the JWKS too. It reports whether it dropped any.
+func (ks *KeySet) Prune(now time.Time, keep time.Duration) bool {
+	kept := ks.Keys[:0]
+	for _, k := range ks.Keys {
+		if k.RetiredAt.IsZero() || now.Sub(k.RetiredAt) <= keep {
+			kept = append(kept, k)
+		}
+	}
+	dropped := len(kept) != len(ks.Keys)
+	ks.Keys = kept
+	return dropped
+}
+
+// RotateKeys makes next the active key of the stored set, retiring the
+// current one, and prunes keys whose tokens have all expired.
+func RotateKeys(ctx context.Context, r KeyRotator, next SigningKey, now time.Time, keep time.Duration) (*KeySet, error) {
+	return r.UpdateKeySet(ctx, func(ks *KeySet) error {
+		ks.Rotate(next, now)
+		ks.Prune(now, keep)
+		return nil
+	})
+}

@@ -57,3 +57,29 @@ func getKeySet(tx *bbolt.Tx) (*tokenmanager.KeySet, error) {
 	}
 	return &ks, nil
 }
+
+// UpdateKeySet applies fn to the stored key set in one write transaction
+// (key rotation). It fails with ENotFound before InitKeySet.
+func (s *Store) UpdateKeySet(ctx context.Context, fn func(*tokenmanager.KeySet) error) (*tokenmanager.KeySet, error) {
+	var ks *tokenmanager.KeySet
+	err := s.update(ctx, func(tx *bbolt.Tx) error {
+		var err error
+		if ks, err = getKeySet(tx); err != nil {
+			return err
+		}
+		if err := fn(ks); err != nil {
+			return err
+		}
+		v, err := encode(ks)
+		if err != nil {
+			return err
+		}
+		return put(tx.Bucket(bucketKeys), keyKeySet, v)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return ks, nil
+}
+
+var _ tokenmanager.KeyRotator = (*Store)(nil)
