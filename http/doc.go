@@ -2,7 +2,8 @@
 // library users put in front of their own handlers, and the Server that is
 // the whole system on its own (accounts, sign-in, refresh, cancellation,
 // sessions, OAuth 2.0 revocation and introspection, forward-auth, JWKS,
-// health and metrics).
+// discovery metadata, an OpenAPI document, a Server-Sent Events stream of
+// cancellations for other services' replicas, health and metrics).
 //
 // Three rules hold everywhere in the package:
 //
