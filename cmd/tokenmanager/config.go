@@ -39,6 +39,7 @@ type Config struct {
 	LogLevel        string
 	TrustProxy      bool
 	AccessLog       bool
+	KeyRefresh      time.Duration
 	SweepEvery      time.Duration
 	PublicURL       string
 	ConfigFile      string
@@ -54,7 +55,7 @@ func (c *Config) flagSet(name string) *flag.FlagSet {
 	fs.DurationVar(&c.RefreshTTL, "refresh-ttl", 720*time.Hour, "refresh token lifetime")
 	fs.StringVar(&c.Issuer, "issuer", "", "iss claim set on tokens and required of them")
 	fs.StringVar(&c.Audience, "audience", "", "aud claim set on tokens and required of them (comma-separated)")
-	fs.StringVar(&c.Alg, "alg", jose.DefaultAlg, "signing algorithm of generated keys: EdDSA, ES256, RS256 or HS256")
+	fs.StringVar(&c.Alg, "alg", "", "signing algorithm: EdDSA, ES256, RS256 or HS256 (default: the stored key's, or "+jose.DefaultAlg+" for new keys)")
 	fs.StringVar(&c.HS256SecretFile, "hs256-secret-file", "", "file holding the HS256 secret (at least 32 random bytes, surrounding white space trimmed); needs --alg HS256; instances given the same file accept each other's tokens")
 	fs.StringVar(&c.Admins, "admins", "", "comma-separated admin usernames")
 	fs.StringVar(&c.SignInLimit, "sign-in-limit", "10/15m", "failed sign-ins allowed per username and client address per window (N/duration, or off)")
@@ -66,6 +67,7 @@ func (c *Config) flagSet(name string) *flag.FlagSet {
 	fs.StringVar(&c.AdminSocket, "admin-socket", "", "Unix socket of the operator API, mode 0600 (default: <data-dir>/admin.sock; \"off\" disables it)")
 	fs.StringVar(&c.LogFormat, "log-format", "json", "log format: json or text")
 	fs.StringVar(&c.LogLevel, "log-level", "info", "log level: debug, info, warn or error")
+	fs.DurationVar(&c.KeyRefresh, "key-refresh", 10*time.Second, "how often the signing keys are reloaded from the store (rotations made elsewhere)")
 	fs.BoolVar(&c.AccessLog, "access-log", false, "log every request at info level (by default only refusals and errors; successes at debug)")
 	fs.BoolVar(&c.TrustProxy, "trust-proxy", false, "take the client address from X-Forwarded-For (only behind a proxy that sets it)")
 	fs.DurationVar(&c.SweepEvery, "sweep-interval", time.Minute, "how often expired cancellations and sessions are swept")
@@ -157,12 +159,14 @@ func (c *Config) validate() error {
 		return fmt.Errorf("--access-ttl and --refresh-ttl must be positive")
 	case c.SweepEvery <= 0:
 		return fmt.Errorf("--sweep-interval must be positive")
+	case c.KeyRefresh <= 0:
+		return fmt.Errorf("--key-refresh must be positive")
 	case c.ReuseGrace < 0 || c.MaxStaleness < 0 || c.Leeway < 0:
 		return fmt.Errorf("--refresh-reuse-grace, --max-staleness and --leeway cannot be negative")
 	case c.LogFormat != "json" && c.LogFormat != "text":
 		return fmt.Errorf("--log-format: %q is not json or text", c.LogFormat)
 	}
-	if !slices.Contains(jose.Algs, c.Alg) {
+	if c.Alg != "" && !slices.Contains(jose.Algs, c.Alg) {
 		return fmt.Errorf("--alg: %q is not one of %s", c.Alg, strings.Join(jose.Algs, ", "))
 	}
 	if err := checkPublicURL(c.PublicURL); err != nil {

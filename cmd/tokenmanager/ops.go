@@ -185,3 +185,50 @@ func healthcheck(ctx context.Context, args []string, out io.Writer) error {
 	_, err = fmt.Fprintln(out, strings.ToLower(res.Status))
 	return err
 }
+
+// keysCommand is `tokenmanager keys rotate|list`: rotate makes a new
+// signing key active (old ones keep verifying until their tokens expire);
+// list shows the key set without key material.
+func keysCommand(ctx context.Context, args []string, out io.Writer) error {
+	if len(args) == 0 || (args[0] != "rotate" && args[0] != "list") {
+		return errKeysUsage
+	}
+	sub := args[0]
+	c, fs, err := parseConfig("keys "+sub, args[1:], os.Getenv)
+	if err != nil {
+		return err
+	}
+	if fs.NArg() != 0 {
+		return errKeysUsage
+	}
+	alg := ""
+	fs.Visit(func(f *flag.Flag) {
+		if f.Name == "alg" {
+			alg = c.Alg
+		}
+	})
+	if sock := adminSocketPath(c); sock != "" && sub == "rotate" {
+		res, err := callSocket(ctx, sock, request{"POST", "/admin/keys/rotate?alg=" + url.QueryEscape(alg), nil})
+		if err == nil {
+			_, err = out.Write(res)
+			return err
+		} else if !errors.Is(err, errNoServer) {
+			return err
+		}
+	}
+	c.Alg = "" // take the stored set as it is; rotate to alg
+	return offline(ctx, c, out, func(ctx context.Context, m *Main) (any, error) {
+		if sub == "list" {
+			ks, err := m.store.KeySet(ctx)
+			if err != nil {
+				return nil, err
+			}
+			return keySummary(ks), nil
+		}
+		ks, err := m.rotateKeys(ctx, alg)
+		if err != nil {
+			return nil, err
+		}
+		return keySummary(ks), nil
+	})
+}

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -33,6 +32,7 @@ type Main struct {
 	store    tokenmanager.Store
 	feed     tokenmanager.Feed
 	codec    *jose.Codec
+	keys     *keyReloader
 	replica  *tokenmanager.Replica
 	manager  *tokenmanager.Manager
 	server   *http.Server
@@ -81,7 +81,11 @@ func (m *Main) Open(ctx context.Context) error {
 			close(m.done)
 			return err
 		}
-		go func() { defer close(m.done); m.replica.Run(runCtx, m.store.Ping) }()
+		go func() {
+			defer close(m.done)
+			go m.watchKeys(runCtx)
+			m.replica.Run(runCtx, m.store.Ping)
+		}()
 		return nil
 	}
 	go func() { defer close(m.done); m.startShared(runCtx) }()
@@ -104,6 +108,7 @@ func (m *Main) startShared(ctx context.Context) {
 			return
 		}
 	}
+	go m.watchKeys(ctx)
 	m.replica.Run(ctx, m.store.Ping)
 }
 
@@ -134,8 +139,9 @@ func (m *Main) build(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("keys: %w", err)
 	}
+	m.keys = &keyReloader{m: m, last: time.Now()}
 	m.replica = m.newReplica(m.feed)
-	m.manager = m.newManager(m.codec, keys)
+	m.manager = m.newManager(reloadingCodec{m.codec, m.keys}, keys)
 	return nil
 }
 
@@ -160,7 +166,7 @@ func eventHooks(h *tmhttp.Hub) tokenmanager.ReplicaHooks {
 	}
 }
 
-func (m *Main) newManager(codec *jose.Codec, keys *tokenmanager.KeySet) *tokenmanager.Manager {
+func (m *Main) newManager(codec tokenmanager.TokenCodec, keys *tokenmanager.KeySet) *tokenmanager.Manager {
 	c := m.Config
 	mode, _ := tokenmanager.ParseCheckMode(c.RevocationCheck)
 	if mode == tokenmanager.CheckOff {
@@ -222,7 +228,10 @@ func (m *Main) serve() error {
 	m.handler.Store(&h)
 	m.Logger.Info("tokenmanager is listening", "addr", m.Addr(), "store", storeName(c), "alg", codec.Alg(),
 		"revocation_check", c.RevocationCheck)
-	return m.serveAdmin(srv.AdminHandler())
+	admin := http.NewServeMux()
+	admin.Handle("/", srv.AdminHandler())
+	admin.HandleFunc("POST /admin/keys/rotate", m.handleRotate)
+	return m.serveAdmin(admin)
 }
 
 // starting answers while the shared store has not been reached yet.
@@ -355,71 +364,6 @@ func storeName(c *Config) string {
 		return c.Store[:i] // never log credentials in the URL
 	}
 	return "shared"
-}
-
-// signingKeys returns the key set to sign with: the stored one, or with
-// --hs256-secret-file the operator's secret as the only signing key (the
-// stored set still supplies the refresh key).
-func signingKeys(ctx context.Context, s tokenmanager.KeyStore, c *Config) (*tokenmanager.KeySet, error) {
-	k, err := hs256Key(c)
-	if err != nil {
-		return nil, err
-	} else if k == nil {
-		return loadKeys(ctx, s, c.Alg)
-	}
-	ks, err := storedKeys(ctx, s, c.Alg)
-	if err != nil {
-		return nil, err
-	}
-	return &tokenmanager.KeySet{Keys: []tokenmanager.SigningKey{*k}, RefreshKey: ks.RefreshKey}, nil
-}
-
-// hs256Key reads --hs256-secret-file (nil when it is not set). The file's
-// bytes, trimmed of surrounding white space, are the secret; one shorter
-// than 32 bytes is refused.
-func hs256Key(c *Config) (*tokenmanager.SigningKey, error) {
-	if c.HS256SecretFile == "" {
-		return nil, nil
-	}
-	b, err := os.ReadFile(c.HS256SecretFile)
-	if err != nil {
-		return nil, fmt.Errorf("--hs256-secret-file: %w", err)
-	}
-	k, err := jose.NewHMACKey(bytes.TrimSpace(b), time.Now())
-	if err != nil {
-		return nil, fmt.Errorf("--hs256-secret-file: %s", tokenmanager.ErrorMessage(err))
-	}
-	return &k, nil
-}
-
-// loadKeys returns the stored key set, generating and storing one on first
-// start, and checks that its active key is of alg.
-func loadKeys(ctx context.Context, s tokenmanager.KeyStore, alg string) (*tokenmanager.KeySet, error) {
-	ks, err := storedKeys(ctx, s, alg)
-	if err != nil {
-		return nil, err
-	}
-	if a, ok := ks.Active(); ok && a.Alg != alg {
-		return nil, fmt.Errorf("--alg is %s but the stored signing key is %s: use --alg %s, or a new --data-dir/store", alg, a.Alg, a.Alg)
-	}
-	return ks, nil
-}
-
-// storedKeys returns the stored key set, generating (keys of alg) and
-// storing one on first start.
-func storedKeys(ctx context.Context, s tokenmanager.KeyStore, alg string) (*tokenmanager.KeySet, error) {
-	ks, err := s.KeySet(ctx)
-	if tokenmanager.ErrorCode(err) == tokenmanager.ENotFound {
-		fresh, gerr := jose.NewKeySet(alg)
-		if gerr != nil {
-			return nil, gerr
-		}
-		ks, err = s.InitKeySet(ctx, fresh)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("keys: %w", err)
-	}
-	return ks, nil
 }
 
 func canonicalAdmins(s string, log *slog.Logger) []string {
