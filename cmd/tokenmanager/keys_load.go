@@ -78,4 +78,3 @@ func storedKeys(ctx context.Context, s tokenmanager.KeyStore, alg string) (*toke
 	}
 	return ks, nil
 }
-
