@@ -18,6 +18,7 @@ func RouteClientLogs(l *slog.Logger) { goredis.SetLogger(slogPrinter{l}) }
 // slogPrinter adapts a slog.Logger to go-redis's logging interface.
 type slogPrinter struct{ l *slog.Logger }
 
+// Printf logs one go-redis line.
 func (p slogPrinter) Printf(ctx context.Context, format string, v ...any) {
 	p.l.DebugContext(ctx, fmt.Sprintf(format, v...), "component", "go-redis")
 }

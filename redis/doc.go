@@ -12,12 +12,38 @@
 //
 // # Keys
 //
-// See keys.go for the layout. Every key that must expire carries its own
-// TTL set to its remaining life (PXAT): a session's at its refresh token's
-// expiry, a cancellation's at the expiry of the last token it can match.
-// The cancelled set shares the hash tag {c}, so its multi-key script and
-// MGET work in a Cluster; that puts it on one shard, which suits a set
-// that is written rarely and read whole.
+// The layout, with the default prefix "tm" (WithPrefix):
+//
+//	tm:a:<username>     string  account (JSON); no TTL
+//	tm:s:<session id>   string  session (JSON); PXAT its RefreshExpiresAt
+//	tm:u:<subject>:s    zset    the subject's session ids by creation time;
+//	                            PXAT the latest RefreshExpiresAt of its sessions
+//	tm:keyset           string  the key set (JSON); no TTL
+//	tm:{c}:e:<entry>    string  a cancellation "before expires" (Unix ms);
+//	                            PXAT its ExpiresAt; <entry> is Cancellation.Key()
+//	tm:{c}:all          hash    every cancellation, entry -> "before expires"
+//	tm:{c}:exp          zset    every cancellation, entry by expiry (for Sweep)
+//	tm:{c}:feed         stream  the change feed, XADD MAXLEN ~ N
+//	tm:{c}:seq          string  the number of the feed's last entry
+//
+// Every key of the cancelled set carries the hash tag {c}, so that in a
+// Cluster they share one slot: the Cancel script writes the entry, the
+// hash, the expiry index and the stream atomically, and IsCancelled reads
+// three entries with one MGET. Sessions are read by id alone on every
+// refresh, so a session key holds no subject and no tag; the per-subject
+// index is another key, possibly on another node. The index is written
+// before the record (on creation, and on every extension of a session's
+// life) and after it on deletion, so a failure between the two can leave an
+// index entry without a record, which Sessions prunes, but never a live
+// session that the index misses: sign-out of "other sessions" relies on it.
+//
+// A cancellation is kept three times, each for one reader: the entry key
+// for IsCancelled (and so that Redis drops it at its expiry even if no
+// instance ever sweeps), the hash for a full reload (HSCAN of one key
+// instead of SCAN over the keyspace), the expiry index for Sweep. That
+// costs about 450 bytes per cancellation (measured: 455 MB for 10^6, of
+// which the hash 112 MB and the index 119 MB); the reload of 10^6 takes
+// about 1.5 s (BenchmarkCancellations).
 //
 // # Durability
 //
@@ -35,9 +61,35 @@
 //
 // # Change feed
 //
-// Each Cancel appends the merged entry to a Redis Stream, numbered, in the
-// same script as the write; Watch follows the stream with XREAD BLOCK on
-// connections of its own and resyncs (a full reload through Cancellations)
-// on every connect and whenever the numbers show a gap. See feed.go for the
-// detection and repair of lost messages.
+// The change feed is the stream tm:{c}:feed. The Cancel script appends every
+// cancellation to it, in the same atomic step as the write, with a field n
+// that counts the feed's entries (tm:{c}:seq). Watch follows it with XREAD
+// BLOCK on connections of its own.
+//
+// How a lost message is detected and repaired:
+//
+//   - On every (re)connect Watch first reads the feed's position (the last
+//     entry's ID and n, in one script), then has the handler reload the
+//     whole set (Resync), then reads the stream from that position up to
+//     its end, and only then reports Live(true). A cancellation made
+//     during the reload is in the reload or after the position, so nothing
+//     falls between the two; one in both is applied twice, which merging
+//     makes harmless.
+//   - Every entry must carry n = previous n + 1. Any other number means
+//     entries were lost: trimmed by MAXLEN while this reader was slow or
+//     away, or Redis lost data (a restart without AOF, a failover to a
+//     replica that lagged) and counts again from 1. Watch then resyncs.
+//   - When a blocking read times out with nothing new, Watch compares the
+//     feed's n with its own: lower means Redis lost data; higher twice in a
+//     row means entries exist that the read cannot reach (a stream recreated
+//     with older IDs). Either way Watch resyncs.
+//   - A connection that fails (Redis killed, restarted, unreachable) is
+//     reported as Live(false) at once. One that hangs (a frozen Redis, a
+//     silently dropped link) is cut by a deadline: a read that overruns
+//     the block time by grace is followed by a probe with its own
+//     deadline, and only a failed probe declares the link dead, so that a
+//     CPU too busy to collect a healthy reply in time does not cost a
+//     reconnect and a full reload. A frozen Redis is thus noticed within
+//     the block time plus 750ms (1.25 s by default; WithFeedBlock).
+//     Watch then reconnects with backoff, and the reconnect resyncs.
 package redis

@@ -10,37 +10,6 @@ import (
 	tm "github.com/tokenmanager/tokenmanager"
 )
 
-// The change feed is the stream tm:{c}:feed. The Cancel script appends every
-// cancellation to it, in the same atomic step as the write, with a field n
-// that counts the feed's entries (tm:{c}:seq). Watch follows it with XREAD
-// BLOCK on connections of its own.
-//
-// How a lost message is detected and repaired:
-//
-//   - On every (re)connect Watch first reads the feed's position (the last
-//     entry's ID and n, in one script), then has the handler reload the
-//     whole set (Resync), then reads the stream from that position up to
-//     its end, and only then reports Live(true). A cancellation made during the reload is in the
-//     reload or after the position, so nothing falls between the two; one
-//     in both is applied twice, which merging makes harmless.
-//   - Every entry must carry n = previous n + 1. Any other number means
-//     entries were lost: trimmed by MAXLEN while this reader was slow or
-//     away, or Redis lost data (a restart without AOF, a failover to a
-//     replica that lagged) and counts again from 1. Watch then resyncs.
-//   - When a blocking read times out with nothing new, Watch compares the
-//     feed's n with its own: lower means Redis lost data; higher twice in a
-//     row means entries exist that the read cannot reach (a stream recreated
-//     with older IDs). Either way Watch resyncs.
-//   - A connection that fails (Redis killed, restarted, unreachable) is
-//     reported as Live(false) at once. One that hangs (a frozen Redis, a
-//     silently dropped link) is cut by a deadline: a read that overruns
-//     the block time by grace is followed by a probe with its own
-//     deadline, and only a failed probe declares the link dead, so that a
-//     CPU too busy to collect a healthy reply in time does not cost a
-//     reconnect and a full reload. A frozen Redis is thus noticed within
-//     block + grace + probeTimeout (1.25s by default, see WithFeedBlock).
-//     Watch then reconnects with backoff, and the reconnect resyncs.
-
 // grace is how long past the block time a feed read may take before the
 // link is deemed dead; probeTimeout bounds the small feed commands.
 const (
@@ -51,8 +20,8 @@ const (
 
 // Watch delivers to h every cancellation made through any Store on the same
 // Redis, until ctx ends or the store is closed; it returns ctx.Err() (nil
-// when the store was closed). See the comment above for how it proves that
-// it missed nothing.
+// when the store was closed). The package documentation says how it proves
+// that it missed nothing.
 func (s *Store) Watch(ctx context.Context, h tm.FeedHandler) error {
 	f := &follower{s: s, h: h}
 	b := backoff{min: 50 * time.Millisecond, max: 2 * time.Second}

@@ -10,14 +10,9 @@ import (
 	tm "github.com/tokenmanager/tokenmanager"
 )
 
-// Sessions live in tm:s:<id> until their refresh token expires (PXAT
-// RefreshExpiresAt), and each subject has an index tm:u:<subject>:s of its
-// session ids. The two keys may sit on different Cluster nodes, so they are
-// written in an order that tolerates a failure between them: the index
-// first (creation, and every extension of a session's life), the record
-// after; the record first on deletion. A failure can thus leave an index
-// member without a record, which Sessions prunes, but never a live session
-// that the index misses: sign-out of "other sessions" relies on the index.
+// Sessions live in tm:s:<id> and are indexed per subject in tm:u:<subject>:s,
+// possibly on another Cluster node; the package documentation says in which
+// order the two are written and why.
 
 // CreateSession stores a new session; an id that exists already is a
 // conflict.
