@@ -1,6 +1,8 @@
 package storetest
 
 import (
+	"context"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -85,4 +87,49 @@ func testConcurrentInit(t *testing.T, open Opener, now time.Time) {
 	stored, err := s.KeySet(t.Context())
 	mustNil(t, err, "KeySet")
 	sameKeySet(t, "stored key set", stored, winner)
+}
+
+// testKeyRotation checks KeyRotator on stores that implement it: a
+// rotation retires the active key and keeps the old one verifying;
+// concurrent rotations lose none.
+func testKeyRotation(t *testing.T, open Opener) {
+	{
+		s := open(t)
+		r, ok := s.(tokenmanager.KeyRotator)
+		if !ok {
+			t.Skip("the store does not implement KeyRotator")
+		}
+		ctx := context.Background()
+		now := time.Now().UTC().Truncate(time.Millisecond)
+		first := tokenmanager.SigningKey{ID: "k0", Alg: "HS256", Private: make([]byte, 32), CreatedAt: now}
+		if _, err := s.InitKeySet(ctx, &tokenmanager.KeySet{Keys: []tokenmanager.SigningKey{first}, RefreshKey: make([]byte, 32)}); err != nil {
+			t.Fatal(err)
+		}
+		var wg sync.WaitGroup
+		for i := range 5 {
+			wg.Go(func() {
+				next := tokenmanager.SigningKey{ID: fmt.Sprintf("k%d", i+1), Alg: "HS256", Private: make([]byte, 32), CreatedAt: now}
+				if _, err := tokenmanager.RotateKeys(ctx, r, next, now, time.Hour); err != nil {
+					t.Error(err)
+				}
+			})
+		}
+		wg.Wait()
+		ks, err := s.KeySet(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		retired := 0
+		for _, k := range ks.Keys {
+			if !k.RetiredAt.IsZero() {
+				retired++
+			}
+		}
+		if len(ks.Keys) != 6 || retired != 5 {
+			t.Fatalf("after 5 concurrent rotations: %d keys, %d retired; want 6 and 5", len(ks.Keys), retired)
+		}
+		if _, err := r.UpdateKeySet(ctx, func(*tokenmanager.KeySet) error { return tokenmanager.Errorf(tokenmanager.EInvalid, "no") }); tokenmanager.ErrorCode(err) != tokenmanager.EInvalid {
+			t.Fatalf("fn's error: %v", err)
+		}
+	}
 }
