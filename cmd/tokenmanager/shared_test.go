@@ -97,3 +97,20 @@ func TestOutagePolicies(t *testing.T) {
 		})
 	}
 }
+
+// TestRotationAcrossInstances rotates on A; a token signed with the new key
+// on A is accepted by B at once (B reloads the keys on an unknown kid).
+func TestRotationAcrossInstances(t *testing.T) {
+	rs := redistest.Start(t)
+	a, b := startShared(t, rs.URL()), startShared(t, rs.URL(), "--key-refresh", "1h")
+	old := a.user("uma")
+	if _, err := callSocket(t.Context(), adminSocketPath(a.Main.Config), request{"POST", "/admin/keys/rotate", nil}); err != nil {
+		t.Fatal(err)
+	}
+	fresh := a.signIn("uma", "password-uma")
+	expect(t, b.do("GET", "/account", fresh.AccessToken, nil), 200, "new key's token on the other instance")
+	expect(t, b.do("GET", "/account", old.AccessToken, nil), 200, "old key's token on the other instance")
+	if n := len(b.jwksKids()); n != 2 {
+		t.Fatalf("B publishes %d keys, want 2", n)
+	}
+}
