@@ -139,7 +139,7 @@ func (m *Main) build(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("keys: %w", err)
 	}
-	m.keys = &keyReloader{m: m, last: time.Now()}
+	m.keys = &keyReloader{m: m}
 	m.replica = m.newReplica(m.feed)
 	m.manager = m.newManager(reloadingCodec{m.codec, m.keys}, keys)
 	return nil
@@ -187,9 +187,9 @@ func (m *Main) listen() error {
 	}
 	m.listener = ln
 	m.handler.Store(&starting)
-	m.server = newHTTPServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	m.server = newHTTPServer(withStoreDeadline(m.Config.StoreTimeout, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		(*m.handler.Load()).ServeHTTP(w, r)
-	}), m.Logger)
+	})), m.Logger)
 	if m.readHeaderTimeout > 0 {
 		m.server.ReadHeaderTimeout = m.readHeaderTimeout
 	}
@@ -201,6 +201,23 @@ func (m *Main) listen() error {
 	}
 	go m.server.Serve(ln)
 	return nil
+}
+
+// withStoreDeadline gives every request but the event streams a context that
+// ends after d, so that a store that stops answering (a frozen Redis, a
+// link that drops packets) fails the request with 503 instead of holding
+// it for the store client's timeouts and retries. The checks of the
+// cancelled set never wait on the store; this bounds the routes that
+// write or read it.
+func withStoreDeadline(d time.Duration, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/events/cancellations" {
+			ctx, cancel := context.WithTimeout(r.Context(), d)
+			defer cancel()
+			r = r.WithContext(ctx)
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 // serve puts the real handlers in service and opens the admin socket.
