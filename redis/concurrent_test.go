@@ -3,7 +3,6 @@ package redis
 import (
 	"fmt"
 	"math/rand/v2"
-	"runtime"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -14,18 +13,18 @@ import (
 )
 
 // acceptBound is how long after Cancel returned a replica may still accept
-// the token in TestConcurrentChecks. It is a maximum over 100,000 checks
-// made by goroutines that keep both cores busy under -race, while other
-// packages' tests may share the machine, so it must absorb scheduler
-// stalls; what it catches is a cancellation lost or stuck on its way (a
-// token accepted for good). TestPropagation holds the p99 to the product's
-// 10ms, and the measured worst case here is logged.
-const acceptBound = 500 * time.Millisecond
+// the token in TestConcurrentChecks, on top of the time the test process
+// spent stalled (see stallMeter). It is a maximum over 100,000 checks under
+// -race, so it is far above the propagation p99 that TestPropagation holds
+// to the product's 10ms; what it catches is a cancellation lost or stuck on
+// its way (a token accepted for good, or until the next reload).
+const acceptBound = 250 * time.Millisecond
 
 // TestConcurrentChecks runs at least 100,000 checks across three replicas
 // while cancellations stream in through the three stores, and asserts that
-// no replica accepts a token later than acceptBound after its Cancel
-// returned, and that none refuses a token that was never cancelled.
+// no replica accepts a token later than acceptBound (plus the process's
+// longest stall) after its Cancel returned, and that none refuses a token
+// that was never cancelled.
 func TestConcurrentChecks(t *testing.T) {
 	const tokens, minChecks = 4000, 100_000
 	srv := redistest.Start(t)
@@ -42,6 +41,7 @@ func TestConcurrentChecks(t *testing.T) {
 	}
 	var checks atomic.Int64
 	var latest atomic.Int64 // latest acceptance after an ack, in ns
+	stalls := startStallMeter(t)
 	writerDone := make(chan struct{})
 	go func() {
 		defer close(writerDone)
@@ -58,9 +58,45 @@ func TestConcurrentChecks(t *testing.T) {
 		wg.Go(func() { checkLoop(t, r, claims, writerDone, minChecks/3+1, &checks, &latest) })
 	}
 	wg.Wait()
-	t.Logf("%d checks; latest acceptance of a cancelled token after its Cancel returned: %v",
-		checks.Load(), time.Duration(latest.Load()))
+	late, stall := time.Duration(latest.Load()), stalls.total()
+	t.Logf("%d checks; latest acceptance of a cancelled token after its Cancel returned: %v; the process stalled for %v in all",
+		checks.Load(), late, stall)
+	if late > acceptBound+stall {
+		t.Errorf("a cancelled token was accepted %v after its Cancel returned, over %v + %v of stall", late, acceptBound, stall)
+	}
 }
+
+// stallMeter adds up the time the test process went without running a
+// goroutine that asks to wake every millisecond (gaps over 5ms): on a
+// machine shared with other tests, the process (Redis too) can be left
+// without a CPU for seconds, and every replica is then late by that much
+// through no fault of the feed.
+type stallMeter struct{ sum atomic.Int64 }
+
+func startStallMeter(t *testing.T) *stallMeter {
+	m := &stallMeter{}
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for last := time.Now(); ; {
+			select {
+			case <-stop:
+				return
+			case <-time.After(time.Millisecond):
+			}
+			now := time.Now()
+			if gap := now.Sub(last) - time.Millisecond; gap > 5*time.Millisecond {
+				m.sum.Add(int64(gap))
+			}
+			last = now
+		}
+	}()
+	t.Cleanup(func() { close(stop); <-done })
+	return m
+}
+
+func (m *stallMeter) total() time.Duration { return time.Duration(m.sum.Load()) }
 
 // claimsAck is a token and when its cancellation was acknowledged (0: not
 // yet, or never).
@@ -76,8 +112,10 @@ func checkLoop(t *testing.T, r *runningReplica, claims []*claimsAck, writerDone 
 		if i >= n && closed(writerDone) {
 			return
 		}
-		if i%64 == 0 {
-			runtime.Gosched()
+		if i%500 == 0 {
+			// Leave the CPU to the feed now and then, as request
+			// handlers that wait on their clients do.
+			time.Sleep(100 * time.Microsecond)
 		}
 		k := rand.N(len(claims))
 		before := time.Now().UnixNano()
@@ -101,10 +139,6 @@ func checkOne(t *testing.T, k int, refused bool, at, ack int64, latest *atomic.I
 	}
 	late := at - ack
 	for old := latest.Load(); late > old && !latest.CompareAndSwap(old, late); old = latest.Load() {
-	}
-	if time.Duration(late) > acceptBound {
-		t.Errorf("token %d accepted %v after its cancellation returned", k, time.Duration(late))
-		return false
 	}
 	return true
 }

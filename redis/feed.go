@@ -11,11 +11,16 @@ import (
 )
 
 // grace is how long past the block time a feed read may take before the
-// link is deemed dead; probeTimeout bounds the small feed commands.
+// link is deemed dead, and probeTimeout how long the probe that follows may
+// take: together they bound how late a live feed notices a frozen Redis.
+// connectTimeout bounds the commands of a (re)connect, when the feed is not
+// live anyway and a starved machine should not turn a slow answer into one
+// more failed attempt and a longer backoff.
 const (
-	grace        = 250 * time.Millisecond
-	probeTimeout = 500 * time.Millisecond
-	readCount    = 1000
+	grace          = 250 * time.Millisecond
+	probeTimeout   = 500 * time.Millisecond
+	connectTimeout = 2 * time.Second
+	readCount      = 1000
 )
 
 // Watch delivers to h every cancellation made through any Store on the same
@@ -78,7 +83,7 @@ func (f *follower) follow(ctx context.Context) (bool, error) {
 
 // resync takes the feed's position, then has the handler reload the set.
 func (f *follower) resync(ctx context.Context) error {
-	pos, err := f.position(ctx)
+	pos, err := f.position(ctx, connectTimeout)
 	if err != nil {
 		return err
 	}
@@ -89,8 +94,9 @@ func (f *follower) resync(ctx context.Context) error {
 	return nil
 }
 
-func (f *follower) position(ctx context.Context) (position, error) {
-	ctx, cancel := context.WithTimeout(ctx, probeTimeout)
+// position reads the feed's position, within timeout.
+func (f *follower) position(ctx context.Context, timeout time.Duration) (position, error) {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	keys := []string{f.s.k.seq(), f.s.k.stream()}
 	v, err := positionScript.Run(ctx, f.s.feed, keys).Slice()

@@ -20,11 +20,12 @@ func (f *follower) step(ctx context.Context) error {
 		Streams: []string{f.s.k.stream(), f.pos.id}, Count: readCount, Block: f.s.cfg.block,
 	}).Result()
 	cancel()
-	if errors.Is(err, goredis.Nil) || (timedOut(err) && ctx.Err() == nil) {
-		// Nothing new, or a read that overran its deadline: idle probes
-		// the link before it is declared dead (a busy CPU can delay a
-		// healthy read), and checks the feed's count.
-		return f.idle(ctx)
+	if errors.Is(err, goredis.Nil) {
+		return f.idle(ctx, true)
+	} else if timedOut(err) && ctx.Err() == nil {
+		// A read that overran its deadline: probe the link before it is
+		// declared dead, since a starved CPU can delay a healthy reply.
+		return f.idle(ctx, false)
 	} else if err != nil {
 		return err
 	}
@@ -40,7 +41,7 @@ func (f *follower) step(ctx context.Context) error {
 // made while the handler reloaded.
 func (f *follower) catchUp(ctx context.Context) error {
 	for {
-		rctx, cancel := context.WithTimeout(ctx, probeTimeout)
+		rctx, cancel := context.WithTimeout(ctx, connectTimeout)
 		streams, err := f.s.feed.XRead(rctx, &goredis.XReadArgs{
 			Streams: []string{f.s.k.stream(), f.pos.id}, Count: readCount, Block: -1,
 		}).Result()
@@ -75,10 +76,12 @@ func (f *follower) applyAll(ctx context.Context, msgs []goredis.XMessage) error 
 	return nil
 }
 
-// idle checks, when a read timed out, that the feed's count agrees with
-// what this reader has seen (see the comment on the feed).
-func (f *follower) idle(ctx context.Context) error {
-	pos, err := f.position(ctx)
+// idle checks, after a read that returned nothing (empty) or overran its
+// deadline, that the link answers and that the feed's count agrees with
+// what this reader has seen. Only empty reads count towards "entries the
+// reads do not return": a read cut short proves nothing.
+func (f *follower) idle(ctx context.Context, empty bool) error {
+	pos, err := f.position(ctx, probeTimeout)
 	if err != nil {
 		return err
 	}
@@ -89,6 +92,9 @@ func (f *follower) idle(ctx context.Context) error {
 	}
 	if pos.seq == f.pos.seq {
 		f.behind = 0
+		return nil
+	}
+	if !empty {
 		return nil
 	}
 	if f.behind++; f.behind < 2 {
