@@ -140,3 +140,23 @@ func (h *slowResync) Resync(context.Context) error {
 	h.once.Do(func() { close(h.inResync); <-h.release })
 	return nil
 }
+
+// TestWatchEndsWhenClosed closes the store under a running Watch: Watch
+// returns instead of retrying a client that can never work again.
+func TestWatchEndsWhenClosed(t *testing.T) {
+	srv := redistest.Start(t)
+	s := mustOpen(t, srv.URL())
+	h := &gateHandler{gate: make(chan struct{})}
+	done := make(chan error, 1)
+	go func() { done <- s.Watch(context.Background(), h) }()
+	waitFor(t, 2*time.Second, "the feed did not go live", h.live.Load)
+	s.Close()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("Watch after Close = %v, want nil", err)
+		}
+	case <-time.After(3 * time.Second):
+		t.Fatal("Watch still runs 3s after Close")
+	}
+}
