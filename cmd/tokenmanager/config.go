@@ -33,6 +33,7 @@ type Config struct {
 	RevocationCheck string
 	MaxStaleness    time.Duration
 	OnStoreOutage   string
+	StoreTimeout    time.Duration
 	Leeway          time.Duration
 	AdminSocket     string
 	LogFormat       string
@@ -63,6 +64,7 @@ func (c *Config) flagSet(name string) *flag.FlagSet {
 	fs.StringVar(&c.RevocationCheck, "revocation-check", "replica", "replica (in-memory), strict (store per request) or off (benchmark baseline only)")
 	fs.DurationVar(&c.MaxStaleness, "max-staleness", 5*time.Second, "how long a replica cut off from the store keeps answering")
 	fs.StringVar(&c.OnStoreOutage, "on-store-outage", "closed", "after --max-staleness: closed (protected requests get 503) or open (keep answering from the replica)")
+	fs.DurationVar(&c.StoreTimeout, "store-timeout", 3*time.Second, "how long a request waits on the store before it fails with 503 (a frozen Redis or a link dropping packets must not hang clients)")
 	fs.DurationVar(&c.Leeway, "leeway", 5*time.Second, "clock skew tolerated on exp, nbf and iat")
 	fs.StringVar(&c.AdminSocket, "admin-socket", "", "Unix socket of the operator API, mode 0600 (default: <data-dir>/admin.sock; \"off\" disables it)")
 	fs.StringVar(&c.LogFormat, "log-format", "json", "log format: json or text")
@@ -157,6 +159,8 @@ func (c *Config) validate() error {
 		return fmt.Errorf("--on-store-outage: %q is not closed or open", c.OnStoreOutage)
 	case c.AccessTTL <= 0 || c.RefreshTTL <= 0:
 		return fmt.Errorf("--access-ttl and --refresh-ttl must be positive")
+	case c.StoreTimeout <= 0:
+		return fmt.Errorf("--store-timeout must be positive")
 	case c.SweepEvery <= 0:
 		return fmt.Errorf("--sweep-interval must be positive")
 	case c.KeyRefresh <= 0:
