@@ -22,6 +22,16 @@ var (
 // binary builds tokenmanager once per test run.
 func binary(t *testing.T) string {
 	t.Helper()
+	path, err := buildBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// buildBinary builds tokenmanager with the race detector, once; tests that
+// will need it can start it early in the background.
+func buildBinary() (string, error) {
 	buildOnce.Do(func() {
 		dir, err := os.MkdirTemp("", "tokenmanager-bin")
 		if err != nil {
@@ -34,10 +44,7 @@ func binary(t *testing.T) string {
 			buildErr = &buildError{out}
 		}
 	})
-	if buildErr != nil {
-		t.Fatal(buildErr)
-	}
-	return binPath
+	return binPath, buildErr
 }
 
 type buildError struct{ out []byte }
