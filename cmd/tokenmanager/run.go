@@ -45,6 +45,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		if c.name != args[0] {
 			continue
 		}
+		if wantsHelp(args[1:]) {
+			fmt.Fprintf(stdout, "Usage: tokenmanager %s [flags] %s\n\n%s.\n\nFlags:\n", c.name, c.args, c.help)
+		}
 		err := c.run(ctx, args[1:], stdout)
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
@@ -57,6 +60,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fmt.Fprintf(stderr, "tokenmanager: unknown command %q\n\n", args[0])
 	usage(stderr)
 	return 2
+}
+
+// wantsHelp reports whether args ask for a command's help.
+func wantsHelp(args []string) bool {
+	for _, a := range args {
+		if a == "-h" || a == "-help" || a == "--help" {
+			return true
+		}
+	}
+	return false
 }
 
 func usage(w io.Writer) {
