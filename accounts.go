@@ -19,7 +19,9 @@ const (
 // CanonicalUsername returns the form under which a username is stored and
 // compared: RFC 8265 UsernameCaseMapped (Unicode NFC, width-folded, lower
 // case, no spaces or control characters), so that look-alike spellings of a
-// name ("Alice", "ａｌｉｃｅ") are the same account and cannot take it over.
+// name ("Alice", "ａｌｉｃｅ") are the same account and cannot take it over;
+// and its letters must come from one script, so that "аlice" with a
+// Cyrillic а cannot pass for alice.
 func CanonicalUsername(s string) (string, error) {
 	if s == "" {
 		return "", Errorf(EInvalid, "username is empty")
@@ -33,6 +35,9 @@ func CanonicalUsername(s string) (string, error) {
 	}
 	if len(c) > MaxUsernameLen {
 		return "", Errorf(EInvalid, "username is longer than %d bytes", MaxUsernameLen)
+	}
+	if ok, a, b := singleScript(c); !ok {
+		return "", Errorf(EInvalid, "username mixes the %s and %s scripts; use letters of one script", a, b)
 	}
 	return c, nil
 }

@@ -20,6 +20,11 @@ func TestCanonicalUsername(t *testing.T) {
 		{"Control", "al\x00ice", "", false},
 		{"TooLong", string(make([]byte, 65)), "", false},
 		{"Emoji", "a😀", "", false},
+		{"MixedCyrillicLatin", "\u0430lice", "", false},
+		{"AllCyrillic", "Алиса", "алиса", true},
+		{"Japanese", "日本ひらがなカタカナ", "日本ひらがなカタカナ", true},
+		{"GreekLatin", "\u03b1lpha", "", false},
+		{"DigitsAndPunctuation", "bob_42.x", "bob_42.x", true},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
