@@ -13,6 +13,8 @@ import (
 // grace is how long past the block time a feed read may take before the
 // link is deemed dead, and probeTimeout how long the probe that follows may
 // take: together they bound how late a live feed notices a frozen Redis.
+// On a link slower than that they stretch to twice its round trip (see
+// follower.slack), so that a slow link is not taken for a dead one.
 // connectTimeout bounds the commands of a (re)connect, when the feed is not
 // live anyway and a starved machine should not turn a slow answer into one
 // more failed attempt and a longer backoff.
@@ -20,6 +22,7 @@ const (
 	grace          = 250 * time.Millisecond
 	probeTimeout   = 500 * time.Millisecond
 	connectTimeout = 2 * time.Second
+	maxConnect     = 4 * time.Second
 	readCount      = 1000
 )
 
@@ -60,7 +63,13 @@ type follower struct {
 	s      *Store
 	h      tm.FeedHandler
 	pos    position
-	behind int // idle probes in a row that saw entries the reads did not return
+	behind int           // idle probes in a row that saw entries the reads did not return
+	rtt    time.Duration // the link's recent round trip, from the position probes
+	// connect is how long the next (re)connect's commands may take: it
+	// doubles after one timed out (a new connection to a slow link costs
+	// several round trips), up to maxConnect, and falls back once one
+	// succeeds.
+	connect time.Duration
 }
 
 // follow connects, resyncs and reads until an error; it reports whether
@@ -73,6 +82,7 @@ func (f *follower) follow(ctx context.Context) (bool, error) {
 		return false, err
 	}
 	f.s.checkPersistence(ctx)
+	f.connect = 0
 	f.h.Live(true)
 	for {
 		if err := f.step(ctx); err != nil {
@@ -83,8 +93,9 @@ func (f *follower) follow(ctx context.Context) (bool, error) {
 
 // resync takes the feed's position, then has the handler reload the set.
 func (f *follower) resync(ctx context.Context) error {
-	pos, err := f.position(ctx, connectTimeout)
+	pos, err := f.position(ctx, f.connectWithin())
 	if err != nil {
+		f.connectFailed(err)
 		return err
 	}
 	if err := f.h.Resync(ctx); err != nil {
@@ -94,14 +105,49 @@ func (f *follower) resync(ctx context.Context) error {
 	return nil
 }
 
-// position reads the feed's position, within timeout.
+// position reads the feed's position, within timeout, and times the
+// round trip.
 func (f *follower) position(ctx context.Context, timeout time.Duration) (position, error) {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	keys := []string{f.s.k.seq(), f.s.k.stream()}
+	start := time.Now()
 	v, err := positionScript.Run(ctx, f.s.feed, keys).Slice()
 	if err != nil {
 		return position{}, err
 	}
+	f.observe(time.Since(start))
 	return decodePosition(v)
 }
+
+// observe folds a round trip into rtt: a slower one at once, faster ones
+// by an eighth each, so that a link that became slow is known slow at the
+// next probe and one that recovered is trusted again gradually.
+func (f *follower) observe(d time.Duration) {
+	if d > f.rtt {
+		f.rtt = d
+		return
+	}
+	f.rtt -= (f.rtt - d) / 8
+}
+
+// connectWithin returns the timeout of a (re)connect's commands.
+func (f *follower) connectWithin() time.Duration {
+	return f.slack(max(connectTimeout, f.connect))
+}
+
+// connectFailed lengthens the next connect's timeout after one timed out,
+// as TCP backs off its retransmission timeout: a link too slow for the
+// current one gets a longer one, a dead link costs at most maxConnect
+// per attempt.
+func (f *follower) connectFailed(err error) {
+	if timedOut(err) {
+		f.connect = min(2*max(connectTimeout, f.connect), maxConnect)
+	}
+}
+
+// slack returns how long past what it needs a feed command may take before
+// the link is deemed dead: fixed on a fast link, twice the recent round
+// trip on a slow one (500ms of latency is slow, not dead; a frozen Redis
+// or a dropped link is then noticed within block + 4 round trips).
+func (f *follower) slack(fixed time.Duration) time.Duration { return max(fixed, 2*f.rtt) }

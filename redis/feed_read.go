@@ -15,7 +15,7 @@ import (
 
 // step does one blocking read and applies what it returns.
 func (f *follower) step(ctx context.Context) error {
-	rctx, cancel := context.WithTimeout(ctx, f.s.cfg.block+grace)
+	rctx, cancel := context.WithTimeout(ctx, f.s.cfg.block+f.slack(grace))
 	streams, err := f.s.feed.XRead(rctx, &goredis.XReadArgs{
 		Streams: []string{f.s.k.stream(), f.pos.id}, Count: readCount, Block: f.s.cfg.block,
 	}).Result()
@@ -41,7 +41,7 @@ func (f *follower) step(ctx context.Context) error {
 // made while the handler reloaded.
 func (f *follower) catchUp(ctx context.Context) error {
 	for {
-		rctx, cancel := context.WithTimeout(ctx, connectTimeout)
+		rctx, cancel := context.WithTimeout(ctx, f.connectWithin())
 		streams, err := f.s.feed.XRead(rctx, &goredis.XReadArgs{
 			Streams: []string{f.s.k.stream(), f.pos.id}, Count: readCount, Block: -1,
 		}).Result()
@@ -49,6 +49,7 @@ func (f *follower) catchUp(ctx context.Context) error {
 		if errors.Is(err, goredis.Nil) {
 			return nil
 		} else if err != nil {
+			f.connectFailed(err)
 			return err
 		} else if len(streams) == 0 || len(streams[0].Messages) == 0 {
 			return nil
@@ -81,7 +82,7 @@ func (f *follower) applyAll(ctx context.Context, msgs []goredis.XMessage) error 
 // what this reader has seen. Only empty reads count towards "entries the
 // reads do not return": a read cut short proves nothing.
 func (f *follower) idle(ctx context.Context, empty bool) error {
-	pos, err := f.position(ctx, probeTimeout)
+	pos, err := f.position(ctx, f.slack(probeTimeout))
 	if err != nil {
 		return err
 	}
