@@ -37,6 +37,7 @@ type faultFigures struct {
 	lost int // acknowledged, then accepted after recovery (must be 0)
 
 	protected     int           // protected requests during the fault
+	refused       int           // of which answered 503 (the outage policy, or a replica not live)
 	p50, p99      time.Duration // their latency
 	slowest       time.Duration // of any request from the fault to the recovery
 	hangs         int           // requests without an answer within the client deadline
@@ -253,6 +254,11 @@ func (r *faultRig) figures(l *faultLoad, base int) faultFigures {
 	}
 	f.p50, f.p99, f.protected = latencyDuring(verifies, w.start, w.end)
 	for _, s := range verifies {
+		if s.status == 503 && !s.at.Before(w.start) && !s.at.After(w.end) {
+			f.refused++
+		}
+	}
+	for _, s := range verifies {
 		if !w.down || !w.affects(s.node) {
 			continue
 		}
@@ -344,10 +350,10 @@ func (r *faultRig) report(f faultFigures) {
 		form = "long"
 	}
 	r.t.Logf("FAULT scenario=%s form=%s policy=%s nodes=%d acked=%d acked_in_fault=%d unacked=%d accepted_after_ack=%d "+
-		"accepted_propagating=%d prop_max_ms=%s accepted_stale=%d outage_200=%d outage_503=%d lost=%d protected=%d p50_ms=%s p99_ms=%s slowest_ms=%s hangs=%d "+
+		"accepted_propagating=%d prop_max_ms=%s accepted_stale=%d outage_200=%d outage_503=%d lost=%d protected=%d refused=%d p50_ms=%s p99_ms=%s slowest_ms=%s hangs=%d "+
 		"detect_ms=%s recover_ms=%s goroutines_delta=%d conns=%d redis_conns=%d",
 		r.name, form, r.policy, len(r.all), f.acked, f.ackedInFault, f.uncertain, f.acceptedAfterAck,
-		f.acceptedPropagating, ms(f.propMax), f.acceptedStale, f.outage200, f.outage503, f.lost, f.protected, ms(f.p50), ms(f.p99), ms(f.slowest), f.hangs,
+		f.acceptedPropagating, ms(f.propMax), f.acceptedStale, f.outage200, f.outage503, f.lost, f.protected, f.refused, ms(f.p50), ms(f.p99), ms(f.slowest), f.hangs,
 		ms(f.detect), ms(f.recovery), f.goroutines, f.conns, f.rconns)
 	down := r.window().down
 	closed, open := down && r.policy == "closed", down && r.policy == "open"

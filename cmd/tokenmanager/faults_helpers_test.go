@@ -22,8 +22,9 @@ import (
 // faultLongEnv chooses the long form: more load, longer faults.
 const faultLongEnv = "TOKENMANAGER_FAULTS_LONG"
 
-// feedDetect bounds how late a replica learns that its feed is cut: the
-// Redis feed's block time, grace and probe timeout (redis/feed.go).
+// feedDetect bounds how late a replica on a fast link learns that its feed
+// is cut: the Redis feed's block time, grace and probe timeout
+// (redis/feed.go).
 const feedDetect = 1250 * time.Millisecond
 
 // faultSize is how big a scenario runs.
