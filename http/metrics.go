@@ -65,6 +65,9 @@ func registerReplica(r registrar, replica *tokenmanager.Replica) {
 	register(r, prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 		Name: "tokenmanager_replica_live", Help: "1 while the replica is connected to the store and caught up.",
 	}, func() float64 { return boolFloat(replica.IsLive()) }))
+	register(r, prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "tokenmanager_replica_staleness_seconds", Help: "How long the replica has been cut off from the store (0 while live): the feed's lag.",
+	}, func() float64 { return replica.Staleness().Seconds() }))
 }
 
 // registrar registers collectors, logging instead of panicking on a clash.

@@ -2,6 +2,7 @@ package http
 
 import (
 	"net/http"
+	"strings"
 
 	"github.com/tokenmanager/tokenmanager"
 )
@@ -144,23 +145,26 @@ func (s *Server) isAdmin(r *http.Request) bool {
 
 // dispatch serves the mux, answering a request that no route matches with
 // a JSON 404 or 405 (the mux's own answers are plain text), and records
-// the matched pattern for the metrics and the access log.
+// the matched pattern for the metrics and the access log. The route is
+// looked up once: its handler is called directly, except for patterns
+// with wildcards, which need the mux to fill in r.PathValue.
 func dispatch(mux *http.ServeMux) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h, pattern := mux.Handler(r)
 		if info := infoFrom(r.Context()); info != nil {
 			info.pattern = pattern
 		}
-		if pattern == "" {
+		switch {
+		case pattern == "":
 			unmatched(w, r, h)
-			return
+		case strings.Contains(pattern, "{"):
+			mux.ServeHTTP(w, r)
+		default:
+			h.ServeHTTP(w, r)
 		}
-		mux.ServeHTTP(w, r)
 	})
 }
 
-// unmatched runs the mux's own 404 or 405 handler on a scratch writer to
-// learn which it is (and the Allow header of a 405), then answers in JSON.
 func unmatched(w http.ResponseWriter, r *http.Request, h http.Handler) {
 	rec := &scratchWriter{header: http.Header{}}
 	h.ServeHTTP(rec, r)

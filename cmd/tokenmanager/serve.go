@@ -33,6 +33,7 @@ type Main struct {
 	feed     tokenmanager.Feed
 	codec    *jose.Codec
 	keys     *keyReloader
+	metrics  *replicaMetrics
 	replica  *tokenmanager.Replica
 	manager  *tokenmanager.Manager
 	server   *http.Server
@@ -151,19 +152,9 @@ func (m *Main) newReplica(feed tokenmanager.Feed) *tokenmanager.Replica {
 	r.OnOutage = tokenmanager.OutagePolicy(m.Config.OnStoreOutage)
 	r.SweepEvery = m.Config.SweepEvery
 	m.events = &tmhttp.Hub{}
-	r.SetHooks(eventHooks(m.events))
+	m.metrics = newReplicaMetrics()
+	r.SetHooks(replicaHooks(m.events, m.metrics))
 	return r
-}
-
-// eventHooks feeds the events hub from the replica: the cancellations of
-// other instances as the feed brings them (the Server adds this
-// instance's own), and a reload, after which the hub's subscribers must
-// reload too.
-func eventHooks(h *tmhttp.Hub) tokenmanager.ReplicaHooks {
-	return tokenmanager.ReplicaHooks{
-		Applied: h.Publish,
-		Reload:  func(time.Duration, int) { h.DropAll() },
-	}
 }
 
 func (m *Main) newManager(codec tokenmanager.TokenCodec, keys *tokenmanager.KeySet) *tokenmanager.Manager {
@@ -226,6 +217,7 @@ func (m *Main) serve() error {
 	limit, _ := tokenmanager.ParseLimit(c.SignInLimit)
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	m.metrics.register(reg)
 	srv := &tmhttp.Server{
 		Manager:           m.manager,
 		Accounts:          tokenmanager.NewAccounts(m.store, tokenmanager.NewLimiter(limit, nil), m.argon()),
