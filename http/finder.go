@@ -81,7 +81,15 @@ func isB64Token(s string) bool {
 	return true
 }
 
-func isB64TokenChar(c byte) bool {
-	return c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' ||
-		c == '-' || c == '.' || c == '_' || c == '~' || c == '+' || c == '/'
-}
+func isB64TokenChar(c byte) bool { return b64TokenChars[c] }
+
+// b64TokenChars is RFC 6750's b64token alphabet as a table: this check runs
+// on every byte of every token of every request.
+var b64TokenChars = func() (t [256]bool) {
+	for c := range 256 {
+		b := byte(c)
+		t[c] = b >= 'A' && b <= 'Z' || b >= 'a' && b <= 'z' || b >= '0' && b <= '9' ||
+			b == '-' || b == '.' || b == '_' || b == '~' || b == '+' || b == '/'
+	}
+	return t
+}()
