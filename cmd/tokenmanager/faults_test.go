@@ -113,18 +113,25 @@ func TestFaultEmbeddedKilled(t *testing.T) {
 	r.report(f)
 }
 
-// TestStoreDeadline: every request but the event streams carries the
+// TestStoreDeadline: every request that may wait on the store carries the
 // --store-timeout deadline that bounds its store calls (the blackhole
-// scenario shows it end to end).
+// scenario shows it end to end); the event streams and forward-auth in
+// replica mode, which never wait on it, carry none.
 func TestStoreDeadline(t *testing.T) {
-	for path, want := range map[string]bool{"/tokens/cancel": true, "/sign-in": true, "/events/cancellations": false} {
+	cases := map[string]bool{"/tokens/cancel": true, "/sign-in": true, "/account": true,
+		"/events/cancellations": false, "/auth/verify": false, "/healthz": false}
+	free := storeFreePaths(&Config{RevocationCheck: "replica"})
+	for path, want := range cases {
 		var got bool
-		h := withStoreDeadline(time.Second, http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
+		h := withStoreDeadline(time.Second, free, http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
 			_, got = r.Context().Deadline()
 		}))
 		h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("POST", path, nil))
 		if got != want {
 			t.Errorf("%s: deadline %v, want %v", path, got, want)
 		}
+	}
+	if storeFreePaths(&Config{RevocationCheck: "strict"})["/auth/verify"] {
+		t.Error("in strict mode forward-auth asks the store, so it needs the deadline")
 	}
 }

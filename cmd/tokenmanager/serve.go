@@ -178,7 +178,7 @@ func (m *Main) listen() error {
 	}
 	m.listener = ln
 	m.handler.Store(&starting)
-	m.server = newHTTPServer(withStoreDeadline(m.Config.StoreTimeout, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	m.server = newHTTPServer(withStoreDeadline(m.Config.StoreTimeout, storeFreePaths(m.Config), http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		(*m.handler.Load()).ServeHTTP(w, r)
 	})), m.Logger)
 	if m.readHeaderTimeout > 0 {
@@ -199,16 +199,29 @@ func (m *Main) listen() error {
 // link that drops packets) fails the request with 503 instead of holding
 // it for the store client's timeouts and retries. The checks of the
 // cancelled set never wait on the store; this bounds the routes that
-// write or read it.
-func withStoreDeadline(d time.Duration, next http.Handler) http.Handler {
+// write or read it. The paths in free never wait on the store (or, like
+// the event streams, must outlive d) and skip the deadline's timer.
+func withStoreDeadline(d time.Duration, free map[string]bool, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path != "/events/cancellations" {
+		if !free[r.URL.Path] {
 			ctx, cancel := context.WithTimeout(r.Context(), d)
 			defer cancel()
 			r = r.WithContext(ctx)
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// storeFreePaths are the paths that never wait on the store: the event
+// streams, liveness, metrics, and forward-auth unless the check is strict
+// (the replica answers it from memory: no timer per request on the hot
+// path).
+func storeFreePaths(c *Config) map[string]bool {
+	free := map[string]bool{"/events/cancellations": true, "/healthz": true, "/metrics": true}
+	if c.RevocationCheck != string(tokenmanager.CheckStrict) {
+		free["/auth/verify"] = true
+	}
+	return free
 }
 
 // serve puts the real handlers in service and opens the admin socket.
