@@ -32,6 +32,7 @@ type requestInfo struct {
 	base    *slog.Logger // the Server's logger; logger() adds the id on first use
 	derived *slog.Logger
 	pattern string
+	auth    *authResult // set by Verify inside a Server
 }
 
 // logger returns the request's logger, built on first use: most requests
@@ -47,7 +48,7 @@ func (i *requestInfo) logger() *slog.Logger {
 // and false when the request had no valid token (see [ErrorFrom] for why).
 // Handlers behind [Require] can rely on it returning true.
 func ClaimsFrom(ctx context.Context) (*tokenmanager.Claims, bool) {
-	a, _ := ctx.Value(authKey).(*authResult)
+	a := authFrom(ctx)
 	if a == nil || a.claims == nil {
 		return nil, false
 	}
@@ -58,7 +59,7 @@ func ClaimsFrom(ctx context.Context) (*tokenmanager.Claims, bool) {
 // it carried no token (or [Verify] did not run), the finder's or the
 // verifier's error otherwise, and nil when the claims are valid.
 func ErrorFrom(ctx context.Context) error {
-	a, _ := ctx.Value(authKey).(*authResult)
+	a := authFrom(ctx)
 	switch {
 	case a == nil:
 		return ErrNoToken
@@ -71,7 +72,7 @@ func ErrorFrom(ctx context.Context) error {
 // rawTokenFrom returns the token Verify found, valid or not, so that
 // RFC 7009 revocation can tell whether the bearer is the token revoked.
 func rawTokenFrom(ctx context.Context) string {
-	a, _ := ctx.Value(authKey).(*authResult)
+	a := authFrom(ctx)
 	if a == nil {
 		return ""
 	}
@@ -102,4 +103,16 @@ func RequestID(ctx context.Context) string {
 		return info.id
 	}
 	return ""
+}
+
+// authFrom returns what Verify learned of the request: from the context
+// (the library's middleware) or from the Server's request info.
+func authFrom(ctx context.Context) *authResult {
+	if a, _ := ctx.Value(authKey).(*authResult); a != nil {
+		return a
+	}
+	if info := infoFrom(ctx); info != nil {
+		return info.auth
+	}
+	return nil
 }

@@ -29,6 +29,11 @@ func Verify(v Verifier, finders ...TokenFinder) func(http.Handler) http.Handler 
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			res := verifyRequest(r, v, finders)
+			if info := infoFrom(r.Context()); info != nil && info.auth == nil {
+				info.auth = res // inside a Server: no copy of the request
+				next.ServeHTTP(w, r)
+				return
+			}
 			next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), authKey, res)))
 		})
 	}
