@@ -96,25 +96,6 @@ func (s *CancelledSet) rebuildFilter(entries int) {
 	s.filter.Store(f)
 }
 
-// Replace swaps the whole content for cs, as after a full reload from the
-// store. Entries added concurrently with Replace may be lost, so callers add
-// the cancellations they make after a reload has been taken, not before.
-func (s *CancelledSet) Replace(cs []Cancellation) {
-	s.writer.Lock()
-	defer s.writer.Unlock()
-	for i := range s.shards {
-		sh := &s.shards[i]
-		sh.mu.Lock()
-		sh.m = make(map[uint64]cancelEntry)
-		sh.mu.Unlock()
-	}
-	s.size.Store(0)
-	s.filter.Store(newBloom(2 * len(cs)))
-	for _, c := range cs {
-		s.put(s.key(c), cancelEntry{before: c.Before.UnixMilli(), expires: c.ExpiresAt.UnixMilli()})
-	}
-}
-
 // key is the hash of a cancellation's identity, as Check computes it.
 func (s *CancelledSet) key(c Cancellation) uint64 {
 	if c.Kind != KindToken {

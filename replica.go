@@ -5,6 +5,8 @@ import (
 	"log/slog"
 	"sync/atomic"
 	"time"
+
+	"github.com/tokenmanager/tokenmanager/internal/wait"
 )
 
 // OutagePolicy says what the replica does once it has been cut off from the
@@ -167,22 +169,22 @@ func (r *Replica) Run(ctx context.Context, ping func(context.Context) error) {
 }
 
 func (r *Replica) loadUntilDone(ctx context.Context) {
-	for wait := 100 * time.Millisecond; ; wait = min(2*wait, 5*time.Second) {
+	for backoff := 100 * time.Millisecond; ; backoff = min(2*backoff, 5*time.Second) {
 		err := r.Load(ctx)
 		if err == nil {
 			r.Live(true)
 			return
 		}
 		r.Live(false)
-		r.Logger.Error("cannot load the cancelled set; retrying", "err", err, "in", wait)
-		if !sleep(ctx, wait) {
+		r.Logger.Error("cannot load the cancelled set; retrying", "err", err, "in", backoff)
+		if !wait.Sleep(ctx, backoff) {
 			return
 		}
 	}
 }
 
 func (r *Replica) pingLoop(ctx context.Context, ping func(context.Context) error) {
-	for sleep(ctx, time.Second) {
+	for wait.Sleep(ctx, time.Second) {
 		if ping == nil {
 			continue
 		}
@@ -197,7 +199,7 @@ func (r *Replica) pingLoop(ctx context.Context, ping func(context.Context) error
 }
 
 func (r *Replica) sweepLoop(ctx context.Context) {
-	for sleep(ctx, r.SweepEvery) {
+	for wait.Sleep(ctx, r.SweepEvery) {
 		r.SweepNow(ctx)
 	}
 }
@@ -211,17 +213,5 @@ func (r *Replica) SweepNow(ctx context.Context) {
 	}
 	if _, err := r.Store.Sweep(ctx, now); err != nil && ctx.Err() == nil {
 		r.Logger.Warn("sweeping expired cancellations from the store failed", "err", err)
-	}
-}
-
-// sleep waits d or until ctx ends, and reports whether it waited all of d.
-func sleep(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return false
-	case <-t.C:
-		return true
 	}
 }

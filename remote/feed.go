@@ -13,6 +13,7 @@ import (
 	"time"
 
 	tmhttp "github.com/tokenmanager/tokenmanager/http"
+	"github.com/tokenmanager/tokenmanager/internal/wait"
 )
 
 // maxRetryDelay caps the wait between two connections.
@@ -22,7 +23,7 @@ const maxRetryDelay = 30 * time.Second
 // RetryDelay (or the server's retry:, 2s when neither is known) and
 // doubles the wait after each connection that did not load the set.
 func (v *Verifier) follow(ctx context.Context) {
-	var wait, serverRetry time.Duration
+	var backoff, serverRetry time.Duration
 	for ctx.Err() == nil {
 		caughtUp, retry, err := v.stream(ctx)
 		v.setLive(false)
@@ -30,13 +31,13 @@ func (v *Verifier) follow(ctx context.Context) {
 			return
 		}
 		serverRetry = cmp.Or(retry, serverRetry)
-		if first := cmp.Or(v.opts.RetryDelay, serverRetry, 2*time.Second); caughtUp || wait == 0 {
-			wait = first
+		if first := cmp.Or(v.opts.RetryDelay, serverRetry, 2*time.Second); caughtUp || backoff == 0 {
+			backoff = first
 		} else {
-			wait = min(2*wait, maxRetryDelay)
+			backoff = min(2*backoff, maxRetryDelay)
 		}
-		v.opts.Logger.Warn("the cancellation stream was lost; reconnecting", "err", err, "in", wait)
-		if !sleep(ctx, wait) {
+		v.opts.Logger.Warn("the cancellation stream was lost; reconnecting", "err", err, "in", backoff)
+		if !wait.Sleep(ctx, backoff) {
 			return
 		}
 	}
@@ -160,16 +161,4 @@ func (r *sseReader) next(seen func()) (sseEvent, error) {
 		return sseEvent{}, err
 	}
 	return sseEvent{}, errors.New("the stream ended")
-}
-
-// sleep waits d or until ctx ends, and reports whether it waited all of d.
-func sleep(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return false
-	case <-t.C:
-		return true
-	}
 }

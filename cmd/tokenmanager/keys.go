@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/tokenmanager/tokenmanager"
+	"github.com/tokenmanager/tokenmanager/internal/wait"
 	"github.com/tokenmanager/tokenmanager/jose"
 )
 
@@ -24,7 +25,7 @@ func (m *Main) keyKeep() time.Duration { return m.Config.AccessTTL + m.Config.Le
 
 // watchKeys reloads the key set every --key-refresh until ctx ends.
 func (m *Main) watchKeys(ctx context.Context) {
-	for sleepCtx(ctx, m.Config.KeyRefresh) {
+	for wait.Sleep(ctx, m.Config.KeyRefresh) {
 		if err := m.keys.reload(ctx); err != nil && ctx.Err() == nil {
 			m.Logger.Warn("cannot reload the signing keys", "err", err)
 		}

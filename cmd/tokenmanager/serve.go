@@ -19,6 +19,7 @@ import (
 	"github.com/tokenmanager/tokenmanager"
 	"github.com/tokenmanager/tokenmanager/bolt"
 	tmhttp "github.com/tokenmanager/tokenmanager/http"
+	"github.com/tokenmanager/tokenmanager/internal/wait"
 	"github.com/tokenmanager/tokenmanager/jose"
 )
 
@@ -96,7 +97,7 @@ func (m *Main) Open(ctx context.Context) error {
 // startShared retries start until the shared store answers, then follows
 // the store until ctx ends.
 func (m *Main) startShared(ctx context.Context) {
-	for wait := 200 * time.Millisecond; ; wait = min(2*wait, 5*time.Second) {
+	for backoff := 200 * time.Millisecond; ; backoff = min(2*backoff, 5*time.Second) {
 		sctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 		err := m.start(sctx)
 		cancel()
@@ -104,8 +105,8 @@ func (m *Main) startShared(ctx context.Context) {
 			break
 		}
 		m.Logger.Error("cannot start: the shared store is unreachable; retrying (the server answers 503 meanwhile)",
-			"err", err, "retry_in", wait)
-		if !sleepCtx(ctx, wait) {
+			"err", err, "retry_in", backoff)
+		if !wait.Sleep(ctx, backoff) {
 			return
 		}
 	}
@@ -267,17 +268,6 @@ var starting http.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http
 	w.WriteHeader(http.StatusServiceUnavailable)
 	w.Write([]byte(`{"error":"temporarily_unavailable","error_description":"the server is starting: the token store is unreachable"}`))
 })
-
-func sleepCtx(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return false
-	case <-t.C:
-		return true
-	}
-}
 
 func (m *Main) argon() tokenmanager.Argon2Params {
 	if m.fastArgon {
