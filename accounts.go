@@ -141,6 +141,9 @@ func (a *Accounts) SignIn(ctx context.Context, username, password, address strin
 		a.limiter.Fail(key)
 		return nil, Errorf(EInvalidGrant, "wrong username or password")
 	}
+	if acc.Disabled { // told only to who knows the password
+		return nil, errDisabled()
+	}
 	return acc, nil
 }
 
