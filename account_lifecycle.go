@@ -1,9 +1,6 @@
 package tokenmanager
 
-import (
-	"context"
-	"time"
-)
+import "context"
 
 // AccountEditor is the part of an AccountStore that changes an account
 // after its creation: a password change, disabling, deletion.
@@ -168,49 +165,39 @@ func (a *Accounts) setDisabled(ctx context.Context, username string, disabled bo
 	return name, storeError(err, "cannot update the account")
 }
 
-// verifyPassword checks the password of a signed-in user. Failures count
-// against the same limit as failed sign-ins from address, so that a stolen
+// verifyPassword checks the password of a signed-in user. Attempts count
+// against the same limit as sign-ins from address, so that a stolen
 // access token is not a way around it.
 func (a *Accounts) verifyPassword(ctx context.Context, username, password, address string) (*Account, error) {
 	name, err := CanonicalUsername(username)
 	if err != nil {
 		return nil, err
 	}
-	key := name + "\x00" + address
-	if ok, wait := a.limiter.Allow(key); !ok {
-		return nil, rateLimited(wait)
-	}
-	if err := a.acquire(ctx); err != nil {
-		return nil, err
-	}
-	defer a.release()
-	acc, err := a.lookup(ctx, name, nil)
+	attempt, err := a.limiter.Begin(name, address)
 	if err != nil {
 		return nil, err
 	}
-	hash := a.dummy
-	if acc != nil {
-		hash = acc.PasswordHash
+	if err := a.gate.acquire(ctx); err != nil {
+		return nil, err
 	}
-	if !CheckPassword(password, hash) || acc == nil {
-		a.limiter.Fail(key)
+	defer a.gate.release()
+	acc, err := a.lookup(ctx, name, nil)
+	if err != nil {
+		attempt.Unchecked()
+		return nil, err
+	}
+	if !a.checkPassword(password, acc) {
 		return nil, errWrongPassword()
 	}
+	attempt.Succeeded()
 	return acc, nil
 }
 
 // hash hashes a new password in a hashing slot.
 func (a *Accounts) hash(ctx context.Context, password string) (string, error) {
-	if err := a.acquire(ctx); err != nil {
+	if err := a.gate.acquire(ctx); err != nil {
 		return "", err
 	}
-	defer a.release()
-	return HashPassword(password, a.argon), nil
-}
-
-// rateLimited is the answer past the sign-in limit.
-func rateLimited(wait time.Duration) error {
-	e := Errorf(ERateLimited, "too many failed attempts; try again in %s", wait.Round(time.Second))
-	e.Retry = wait
-	return e
+	defer a.gate.release()
+	return a.gate.hash(password, a.argon), nil
 }

@@ -155,4 +155,3 @@ func cli(t *testing.T, want int, args ...string) []byte {
 	}
 	return out.Bytes()
 }
-
