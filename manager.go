@@ -243,6 +243,8 @@ func (m *Manager) Refresh(ctx context.Context, token string, meta SessionMeta) (
 			return nil, cerr
 		}
 		return nil, Errorf(EInvalidGrant, "the refresh token was already used; its session has been cancelled")
+	} else if ErrorCode(err) == ENotFound { // signed out between the read and the rotation
+		return nil, Errorf(EInvalidGrant, "unknown, expired or cancelled refresh token")
 	} else if err != nil {
 		return nil, storeError(err, "cannot rotate the refresh token")
 	}
