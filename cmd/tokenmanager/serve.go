@@ -161,12 +161,13 @@ func (m *Main) newReplica(feed tokenmanager.Feed) *tokenmanager.Replica {
 func (m *Main) newManager(codec tokenmanager.TokenCodec, keys *tokenmanager.KeySet) *tokenmanager.Manager {
 	c := m.Config
 	mode, _ := tokenmanager.ParseCheckMode(c.RevocationCheck)
+	cacheMemory, _ := verifyCacheMemory(c.VerifyCache)
 	if mode == tokenmanager.CheckOff {
 		m.Logger.Warn("REVOCATION CHECK IS OFF: cancelled tokens are accepted. Use this only as a benchmark baseline.")
 	}
 	return tokenmanager.NewManager(tokenmanager.Config{
 		Issuer: c.Issuer, Audience: list(c.Audience), AccessTTL: c.AccessTTL, RefreshTTL: c.RefreshTTL,
-		ReuseGrace: c.ReuseGrace, Leeway: c.Leeway, Check: mode,
+		ReuseGrace: c.ReuseGrace, Leeway: c.Leeway, Check: mode, VerifyCacheMemory: cacheMemory,
 	}, codec, m.store, m.replica, keys.RefreshKey, m.Logger)
 }
 
