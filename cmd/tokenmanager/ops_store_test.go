@@ -64,7 +64,9 @@ func TestOperatorCommandsFindTheSharedStore(t *testing.T) {
 		args func(user string) []string
 		env  string
 	}{
-		{"Flag", func(u string) []string { return []string{"cancel-user", u, "--data-dir", elsewhere, "--store", rs.URL()} }, ""},
+		{"Flag", func(u string) []string {
+			return []string{"cancel-user", u, "--data-dir", elsewhere, "--store", rs.URL()}
+		}, ""},
 		{"Environment", func(u string) []string { return []string{"cancel-user", "--data-dir", elsewhere, u} }, rs.URL()},
 		{"ConfigFile", func(u string) []string { return []string{"cancel-user", u, "--config", conf, "--data-dir", elsewhere} }, ""},
 	}
