@@ -46,6 +46,7 @@ type setup struct {
 	server  func(*tmhttp.Server)
 	memory  bool                      // the in-memory store instead of bolt (fuzzing: no fsync per write)
 	argon   tokenmanager.Argon2Params // password hashing; fastArgon when zero
+	limiter func(*tokenmanager.Limiter) // changes the sign-in limiter before use
 }
 
 // env is a running Server on a real Manager, jose codec and store.
@@ -70,9 +71,13 @@ func newEnv(t testing.TB, opts ...func(*setup)) *env {
 	codec, ks := mustCodec(t, e.clock.Now)
 	e.mgr = mustManager(t, e.store, codec, ks, tokenmanager.Config{
 		Issuer: issuer, Audience: []string{"api"}, ReuseGrace: st.grace, Now: e.clock.Now}, logger)
+	limiter := tokenmanager.NewLimiter(st.limit, e.clock.Now)
+	if st.limiter != nil {
+		st.limiter(limiter)
+	}
 	e.srv = &tmhttp.Server{
 		Manager:  e.mgr,
-		Accounts: tokenmanager.NewAccounts(e.store, tokenmanager.NewLimiter(st.limit, e.clock.Now), st.argon),
+		Accounts: tokenmanager.NewAccounts(e.store, limiter, st.argon),
 		JWKS:     func() any { return codec.JWKS() },
 		Admins:   []string{"Root"}, Logger: logger, Registry: prometheus.NewRegistry(),
 		MaxBodyBytes: st.maxBody, Version: "test",
