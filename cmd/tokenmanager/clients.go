@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"net/url"
@@ -30,7 +29,7 @@ func clientsCommand(ctx context.Context, args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	c, fs, err := parseConfig("clients "+sub, flagsFirst(rest), os.Getenv)
+	c, fs, err := parseConfig("clients "+sub, rest, os.Getenv)
 	if err != nil {
 		return err
 	}
@@ -122,40 +121,6 @@ func takeFlag(args []string, name string) (string, []string, error) {
 		value = v
 	}
 	return value, rest, nil
-}
-
-// flagsFirst moves the flags of args before its arguments, so that a
-// command takes its flags before or after them (Go's flag package stops
-// at the first argument). A flag's value is kept with it; "--" ends the
-// flags.
-func flagsFirst(args []string) []string {
-	known := (&Config{}).flagSet("")
-	var flags, positional []string
-	for i := 0; i < len(args); i++ {
-		a := args[i]
-		switch {
-		case a == "--":
-			return append(append(flags, a), append(positional, args[i+1:]...)...)
-		case len(a) < 2 || a[0] != '-':
-			positional = append(positional, a)
-			continue
-		}
-		flags = append(flags, a)
-		name, _, hasValue := strings.Cut(strings.TrimLeft(a, "-"), "=")
-		if f := known.Lookup(name); f != nil && !hasValue && !isBoolFlag(f) && i+1 < len(args) {
-			i++
-			flags = append(flags, args[i])
-		}
-	}
-	if len(positional) > 0 {
-		flags = append(flags, "--")
-	}
-	return append(flags, positional...)
-}
-
-func isBoolFlag(f *flag.Flag) bool {
-	b, ok := f.Value.(interface{ IsBoolFlag() bool })
-	return ok && b.IsBoolFlag()
 }
 
 // clientStoreOf returns the store's service clients, nil when it keeps

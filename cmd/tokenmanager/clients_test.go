@@ -6,22 +6,10 @@ import (
 	"encoding/json"
 	"net/url"
 	"os/exec"
-	"reflect"
 	"runtime/debug"
 	"strings"
 	"testing"
 )
-
-// cli runs a command in process and returns its standard output, failing
-// the test on a non-zero exit.
-func cli(t *testing.T, args ...string) []byte {
-	t.Helper()
-	var out, errs bytes.Buffer
-	if code := run(context.Background(), args, &out, &errs); code != 0 {
-		t.Fatalf("tokenmanager %v: exit %d: %s", args, code, errs.String())
-	}
-	return out.Bytes()
-}
 
 // newClient decodes the output of `clients add`.
 func newClient(t *testing.T, out []byte) (id, secret string) {
@@ -43,8 +31,8 @@ func newClient(t *testing.T, out []byte) (id, secret string) {
 func TestClientsCommand(t *testing.T) {
 	dir := t.TempDir()
 	s := startServer(t, dir)
-	id, secret := newClient(t, cli(t, "clients", "add", "gw", "--scope", "introspect", "--data-dir", dir))
-	_, other := newClient(t, cli(t, "clients", "add", "--data-dir", dir, "--scope=events", "feed"))
+	id, secret := newClient(t, cli(t, 0, "clients", "add", "gw", "--scope", "introspect", "--data-dir", dir))
+	_, other := newClient(t, cli(t, 0, "clients", "add", "--data-dir", dir, "--scope=events", "feed"))
 	alice := s.user("alice")
 	introspect := func(id, secret string) *response {
 		return s.do("POST", "/oauth/introspect", "", url.Values{"token": {alice.AccessToken}, "client_id": {id}, "client_secret": {secret}})
@@ -55,17 +43,17 @@ func TestClientsCommand(t *testing.T) {
 	if r := introspect("feed", other); r.Status != 403 {
 		t.Fatalf("introspect by a client without the scope: %d %s", r.Status, r.Body)
 	}
-	list := string(cli(t, "clients", "list", "--data-dir", dir))
+	list := string(cli(t, 0, "clients", "list", "--data-dir", dir))
 	if !strings.Contains(list, `"gw"`) || !strings.Contains(list, `"feed"`) || strings.Contains(list, secret) {
 		t.Fatalf("clients list = %s", list)
 	}
-	cli(t, "clients", "remove", "gw", "--data-dir", dir)
+	cli(t, 0, "clients", "remove", "gw", "--data-dir", dir)
 	if r := introspect(id, secret); r.Status != 401 {
 		t.Fatalf("introspect with a removed client: %d %s", r.Status, r.Body)
 	}
 	s.Main.Close()
-	_, offline := newClient(t, cli(t, "clients", "add", "--data-dir", dir, "rs"))
-	list = string(cli(t, "clients", "list", "--data-dir", dir))
+	_, offline := newClient(t, cli(t, 0, "clients", "add", "--data-dir", dir, "rs"))
+	list = string(cli(t, 0, "clients", "list", "--data-dir", dir))
 	if !strings.Contains(list, `"rs"`) || strings.Contains(list, `"gw"`) || !strings.Contains(list, "revoke") {
 		t.Fatalf("offline clients list = %s", list)
 	}
@@ -92,23 +80,6 @@ func TestClientsCommandRefuses(t *testing.T) {
 			var out, errs bytes.Buffer
 			if code := run(context.Background(), args, &out, &errs); code == 0 {
 				t.Fatalf("tokenmanager %v succeeded: %s", args, out.String())
-			}
-		})
-	}
-}
-
-func TestFlagsFirst(t *testing.T) {
-	for name, tc := range map[string]struct{ in, want []string }{
-		"AfterArg":      {[]string{"gw", "--data-dir", "d"}, []string{"--data-dir", "d", "--", "gw"}},
-		"BeforeArg":     {[]string{"--data-dir", "d", "gw"}, []string{"--data-dir", "d", "--", "gw"}},
-		"Equals":        {[]string{"gw", "--data-dir=d"}, []string{"--data-dir=d", "--", "gw"}},
-		"BoolTakesNone": {[]string{"--trust-proxy", "gw"}, []string{"--trust-proxy", "--", "gw"}},
-		"DashDash":      {[]string{"--data-dir", "d", "--", "-odd"}, []string{"--data-dir", "d", "--", "-odd"}},
-		"NoArgs":        {[]string{"--data-dir", "d"}, []string{"--data-dir", "d"}},
-	} {
-		t.Run(name, func(t *testing.T) {
-			if got := flagsFirst(tc.in); !reflect.DeepEqual(got, tc.want) {
-				t.Fatalf("flagsFirst(%q) = %q, want %q", tc.in, got, tc.want)
 			}
 		})
 	}
@@ -151,7 +122,7 @@ func TestVersionFrom(t *testing.T) {
 			}
 		})
 	}
-	if out := string(cli(t, "--version")); !strings.HasPrefix(out, "tokenmanager ") || strings.Contains(out, " dev\n") {
+	if out := string(cli(t, 0, "--version")); !strings.HasPrefix(out, "tokenmanager ") || strings.Contains(out, " dev\n") {
 		t.Fatalf("--version = %q", out)
 	}
 }
