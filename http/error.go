@@ -38,6 +38,7 @@ var statuses = map[string]int{
 	tokenmanager.EInvalidToken: http.StatusUnauthorized,
 	tokenmanager.EInvalidGrant: http.StatusUnauthorized, // wrong sign-in, bad refresh token
 	tokenmanager.EForbidden:    http.StatusForbidden,
+	tokenmanager.EAccessDenied: http.StatusForbidden,
 	ECrossOrigin:               http.StatusForbidden,
 	tokenmanager.ENotFound:     http.StatusNotFound,
 	EMethodNotAllowed:          http.StatusMethodNotAllowed,

@@ -106,6 +106,7 @@ func (s *Server) init() {
 		s.Events = &Hub{}
 	}
 	s.countCancellations()
+	s.admitRefreshes()
 	s.public = s.build("", s.publicRoutes())
 	s.operator = s.build("socket ", s.operatorRoutes())
 }

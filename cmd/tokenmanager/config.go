@@ -90,7 +90,7 @@ func (c *Config) flagSet(name string) *flag.FlagSet {
 func parseConfig(name string, args []string, getenv func(string) string) (*Config, *flag.FlagSet, error) {
 	c := &Config{}
 	fs := c.flagSet(name)
-	if err := fs.Parse(args); err != nil {
+	if err := parseInterleaved(fs, args); err != nil {
 		return nil, fs, err
 	}
 	set := map[string]bool{}
