@@ -40,6 +40,7 @@ var statuses = map[string]int{
 	tokenmanager.EInvalidClient: http.StatusUnauthorized, // service client credentials (RFC 6749 §5.2)
 	tokenmanager.EForbidden:     http.StatusForbidden,
 	tokenmanager.EAccessDenied:  http.StatusForbidden,
+	ECrossOrigin:                http.StatusForbidden,
 	tokenmanager.ENotFound:      http.StatusNotFound,
 	EMethodNotAllowed:           http.StatusMethodNotAllowed,
 	tokenmanager.EConflict:      http.StatusConflict,
