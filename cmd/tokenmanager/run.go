@@ -91,9 +91,14 @@ func serve(ctx context.Context, args []string, _ io.Writer) error {
 		m.Close()
 		return err
 	}
-	<-ctx.Done()
-	m.Logger.Info("shutting down")
-	return m.Close()
+	select {
+	case <-ctx.Done():
+		m.Logger.Info("shutting down")
+		return m.Close()
+	case err := <-m.Fatal():
+		m.Close()
+		return err
+	}
 }
 
 func printVersion(_ context.Context, _ []string, out io.Writer) error {
