@@ -234,12 +234,15 @@ func (m *Main) serve() error {
 	c, svc := m.Config, m.svc.Load()
 	codec := svc.Codec()
 	limit, _ := tokenmanager.ParseLimit(c.SignInLimit)
+	userLimit, _ := tokenmanager.ParseLimit(c.SignInUserLimit)
+	hashMemory, _ := parseBytes(c.HashMemory)
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	m.metrics.register(reg)
 	srv := &tmhttp.Server{
-		Manager:           svc.Manager,
-		Accounts:          tokenmanager.NewAccounts(svc.Store(), tokenmanager.NewLimiter(limit, nil), m.argon()),
+		Manager: svc.Manager,
+		Accounts: tokenmanager.NewAccounts(svc.Store(), tokenmanager.NewLimiter(limit, nil).WithUserLimit(userLimit), m.argon()).
+			WithHashBudget(hashMemory, c.HashWait),
 		JWKS:              func() any { return codec.JWKS() },
 		Admins:            canonicalAdmins(c.Admins, m.Logger),
 		Logger:            m.Logger,
