@@ -248,11 +248,12 @@ func (m *Main) serve() error {
 		Logger:            m.Logger,
 		Ready:             m.ready,
 		Registry:          reg,
-		Version:           version,
+		Version:           buildVersion(),
 		TrustProxyHeaders: c.TrustProxy,
 		AccessLog:         c.AccessLog,
 		PublicURL:         c.PublicURL,
 		Events:            m.events,
+		Clients:           clientStoreOf(m.store),
 	}
 	h := srv.Handler()
 	m.handler.Store(&h)
