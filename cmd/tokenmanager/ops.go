@@ -147,6 +147,7 @@ func offline(ctx context.Context, c *Config, out io.Writer, fn func(context.Cont
 	}
 	defer svc.Close()
 	m.svc.Store(svc)
+	m.store = svc.Store() // owned by svc: m is not closed
 	v, err := fn(ctx, m)
 	if err != nil {
 		return errors.New(tokenmanager.ErrorMessage(err))
