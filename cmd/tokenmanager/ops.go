@@ -141,13 +141,17 @@ func offline(ctx context.Context, c *Config, out io.Writer, fn func(context.Cont
 	if err != nil {
 		return err
 	}
-	svc, err := service.Open(ctx, storeURL(c), opts)
+	store, err := openExisting(ctx, c, m.Logger)
 	if err != nil {
 		return err
 	}
-	defer svc.Close()
+	m.store = store
+	defer m.Close()
+	svc, err := service.New(ctx, store, opts)
+	if err != nil {
+		return err
+	}
 	m.svc.Store(svc)
-	m.store = svc.Store() // owned by svc: m is not closed
 	v, err := fn(ctx, m)
 	if err != nil {
 		return errors.New(tokenmanager.ErrorMessage(err))
