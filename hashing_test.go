@@ -41,7 +41,7 @@ var testArgon = Argon2Params{Memory: 64, Time: 1, Threads: 1, KeyLen: 32, SaltLe
 // TestHashBudget: the hashes in flight are bounded by memory.
 func TestHashBudget(t *testing.T) {
 	const mem = 19 << 10 // KiB, OWASP's
-	perCPU := 2 * runtime.GOMAXPROCS(0)
+	perCPU := runtime.GOMAXPROCS(0)
 	for _, tc := range []struct {
 		name   string
 		budget int64
