@@ -90,3 +90,11 @@ func TestSignInWaitsForAHashingSlot(t *testing.T) {
 		t.Fatalf("SignIn from elsewhere = %v", err)
 	}
 }
+
+// BenchmarkHashPassword is the cost of one sign-in's hash with the
+// default (OWASP) parameters: what bounds sign-ins per second per CPU.
+func BenchmarkHashPassword(b *testing.B) {
+	for b.Loop() {
+		HashPassword("correct horse battery", DefaultArgon2)
+	}
+}
