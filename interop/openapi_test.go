@@ -81,6 +81,8 @@ func walkAccounts(t *testing.T, w *walker, name string) tokenPair {
 		w.do("sign-up taken", ex{method: "POST", path: "/sign-up", body: creds(name, pw), ctype: jsonType, status: 409})
 		w.do("sign-up short password", ex{method: "POST", path: "/sign-up", body: creds("x", "short"), ctype: jsonType, status: 400, refused: true})
 		w.do("sign-up space in name", ex{method: "POST", path: "/sign-up", body: creds("a b", pw), ctype: jsonType, status: 400, refused: true})
+		w.do("sign-up slash in name", ex{method: "POST", path: "/sign-up", body: creds("a/b", pw), ctype: jsonType, status: 400, refused: true})
+		w.do("sign-up dot-dot", ex{method: "POST", path: "/sign-up", body: creds("..", pw), ctype: jsonType, status: 400, refused: true})
 		w.do("sign-up long password", ex{method: "POST", path: "/sign-up", body: creds("y", strings.Repeat("p", 1025)), ctype: jsonType, status: 400, refused: true})
 		w.do("sign-up text/plain", ex{method: "POST", path: "/sign-up", body: creds("z", pw), ctype: "text/plain", status: 415, refused: true})
 		w.do("sign-up form from a browser", ex{method: "POST", path: "/sign-up", body: "username=f&password=" + pw, ctype: formType, hdr: []string{"Origin", w.base}, status: 415, refused: true})
