@@ -107,6 +107,7 @@ func (s *Server) init() {
 	s.admins = canonicalSet(s.Admins, s.Logger)
 	s.metrics = newMetrics(s.Registry, s.Manager.Replica(), s.Logger)
 	s.metrics.registerAccounts(s.Accounts)
+	s.metrics.registerVerifyCache(s.Manager)
 	if s.Events == nil {
 		s.Events = &Hub{}
 	}
