@@ -20,13 +20,16 @@ const shardCount = 64 // a power of two; enough that writers rarely meet readers
 // accept a cancelled one; with 10^7 entries its chance per check is about
 // one in 10^12.
 type CancelledSet struct {
-	seeds  [4]maphash.Seed // one per kind, and one mixed in for the issuer
+	seeds  [5]maphash.Seed // one per kind, and one mixed in for the issuer
 	shards [shardCount]cancelShard
 	size   atomic.Int64
 	filter atomic.Pointer[bloom]
 	// writer serialises every change (Add, Sweep, Replace) with the
 	// rebuilds of the filter, so no entry is ever missing from it.
 	writer sync.Mutex
+	// keyed is set once a key cancellation (a revoked key) was added:
+	// until then Check skips the kid lookup.
+	keyed atomic.Bool
 }
 
 type cancelShard struct {
@@ -59,6 +62,9 @@ func (s *CancelledSet) Add(c Cancellation) {
 	s.writer.Lock()
 	defer s.writer.Unlock()
 	s.put(k, cancelEntry{before: c.Before.UnixMilli(), expires: c.ExpiresAt.UnixMilli()})
+	if c.Kind == KindKey {
+		s.keyed.Store(true)
+	}
 	if f := s.filter.Load(); s.Len() > f.capacity() {
 		s.rebuildFilter(2 * s.Len())
 	}
@@ -110,7 +116,8 @@ func (s *CancelledSet) Len() int { return int(s.size.Load()) }
 // Check returns the kind of the cancellation that refuses a token with
 // these claims, and false when the token is not cancelled. A token is
 // refused when its jti is cancelled, or when its session or subject was
-// cancelled after the token was issued.
+// cancelled after the token was issued, or the key that signed it was
+// revoked (whenever the token was issued).
 func (s *CancelledSet) Check(c *Claims) (Kind, bool) {
 	iat := c.IssuedAt.UnixMilli()
 	if s.match(KindToken, c.Issuer, c.ID, iat, true) {
@@ -121,6 +128,9 @@ func (s *CancelledSet) Check(c *Claims) (Kind, bool) {
 	}
 	if s.match(KindSubject, "", c.Subject, iat, false) {
 		return KindSubject, true
+	}
+	if s.keyed.Load() && c.KeyID != "" && s.match(KindKey, "", c.KeyID, iat, true) {
+		return KindKey, true
 	}
 	return 0, false
 }
@@ -181,6 +191,8 @@ func (s *CancelledSet) hash(k Kind, iss, id string) uint64 {
 		seed = &s.seeds[1]
 	case KindSubject:
 		seed = &s.seeds[2]
+	case KindKey:
+		seed = &s.seeds[4]
 	}
 	h := maphash.String(*seed, id)
 	if iss != "" {

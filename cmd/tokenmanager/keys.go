@@ -13,12 +13,16 @@ import (
 	"github.com/tokenmanager/tokenmanager/jose"
 )
 
-// Keys rotate without downtime: `tokenmanager keys rotate` retires the
-// active key and makes a new one active. Retired keys keep verifying until
-// every token they signed has expired (--access-ttl plus --leeway), then
-// leave the key set and the JWKS. Every instance reloads the key set every
-// --key-refresh, and at once when a token names a kid it does not know, so
-// a token signed by a key minted on another instance is never refused.
+// Keys rotate without downtime: `tokenmanager keys rotate` publishes a new
+// key at once and makes it sign once every verifier's cached JWKS has
+// expired (--jwks-max-age, plus --key-refresh on a shared store, the
+// longest another instance takes to publish it); the moment is stored in
+// the key set, so every instance switches together. `--now` activates at
+// once (an emergency). Retired keys keep verifying until every token they
+// signed has expired (--access-ttl plus --leeway), then leave the key set
+// and the JWKS. Every instance reloads the key set every --key-refresh, at
+// once when a token names a kid it does not know, and at once when the
+// feed brings a key revocation (keys_revoke.go).
 
 // keyKeep is how long a retired key keeps verifying.
 func (m *Main) keyKeep() time.Duration { return m.Config.AccessTTL + m.Config.Leeway }
@@ -32,9 +36,21 @@ func (m *Main) watchKeys(ctx context.Context) {
 	}
 }
 
-// rotateKeys makes a new key of alg (the active key's algorithm when
-// empty) the active one, and returns the new key set.
-func (m *Main) rotateKeys(ctx context.Context, alg string) (*tokenmanager.KeySet, error) {
+// rotationDelay is how long a staged rotation publishes the new key before
+// it signs: the JWKS cache lifetime, plus on a shared store the longest
+// another instance takes to reload the keys and publish it.
+func (m *Main) rotationDelay() time.Duration {
+	d := m.Config.JWKSMaxAge
+	if m.Config.Store != "" {
+		d += m.Config.KeyRefresh
+	}
+	return d
+}
+
+// rotateKeys adds a new key of alg (the newest key's algorithm when
+// empty), signing after rotationDelay, or at once when urgent, and
+// returns the new key set.
+func (m *Main) rotateKeys(ctx context.Context, alg string, urgent bool) (*tokenmanager.KeySet, error) {
 	if m.Config.HS256SecretFile != "" {
 		return nil, tokenmanager.Errorf(tokenmanager.EInvalid, "the signing key comes from --hs256-secret-file: rotate it there")
 	}
@@ -50,11 +66,15 @@ func (m *Main) rotateKeys(ctx context.Context, alg string) (*tokenmanager.KeySet
 	if err != nil {
 		return nil, err
 	}
-	ks, err := tokenmanager.RotateKeys(ctx, r, next, now, m.keyKeep())
+	at := now
+	if !urgent {
+		at = now.Add(m.rotationDelay())
+	}
+	ks, err := tokenmanager.RotateKeysAt(ctx, r, next, now, at, m.keyKeep())
 	if err != nil {
 		return nil, err
 	}
-	m.Logger.Info("signing key rotated", "kid", next.ID, "alg", alg, "keys", len(ks.Keys))
+	m.Logger.Info("signing key rotated", "kid", next.ID, "alg", alg, "signs_from", at, "keys", len(ks.Keys))
 	return ks, m.codec.SetKeySet(ks)
 }
 
@@ -113,33 +133,47 @@ func (k *keyReloader) due() bool {
 }
 
 // handleRotate is POST /admin/keys/rotate on the admin socket
-// (`tokenmanager keys rotate`); ?alg= picks another algorithm.
+// (`tokenmanager keys rotate`); ?alg= picks another algorithm, ?now=1
+// activates at once.
 func (m *Main) handleRotate(w http.ResponseWriter, r *http.Request) {
-	ks, err := m.rotateKeys(r.Context(), r.URL.Query().Get("alg"))
+	urgent := r.URL.Query().Get("now") == "1"
+	ks, err := m.rotateKeys(r.Context(), r.URL.Query().Get("alg"), urgent)
+	writeKeys(w, ks, err)
+}
+
+// writeKeys answers an admin socket call with the key summary, or the
+// error (400, 404 for an unknown kid).
+func writeKeys(w http.ResponseWriter, ks *tokenmanager.KeySet, err error) {
+	w.Header().Set("Content-Type", "application/json")
 	if err != nil {
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(http.StatusBadRequest)
+		status := http.StatusBadRequest
+		if tokenmanager.ErrorCode(err) == tokenmanager.ENotFound {
+			status = http.StatusNotFound
+		}
+		w.WriteHeader(status)
 		json.NewEncoder(w).Encode(map[string]string{"error": tokenmanager.ErrorCode(err), "error_description": tokenmanager.ErrorMessage(err)})
 		return
 	}
-	w.Header().Set("Content-Type", "application/json")
-	json.NewEncoder(w).Encode(keySummary(ks))
+	json.NewEncoder(w).Encode(keySummary(ks, time.Now()))
 }
 
-// keySummary lists the key set without any key material.
-func keySummary(ks *tokenmanager.KeySet) map[string]any {
+// keySummary lists the key set without any key material: each key's
+// state at now (next, active, retiring) and when it signs or stopped.
+func keySummary(ks *tokenmanager.KeySet, now time.Time) map[string]any {
 	type key struct {
-		Kid       string    `json:"kid"`
-		Alg       string    `json:"alg"`
-		CreatedAt time.Time `json:"created_at"`
-		RetiredAt time.Time `json:"retired_at,omitzero"`
+		Kid         string                `json:"kid"`
+		Alg         string                `json:"alg"`
+		State       tokenmanager.KeyState `json:"state"`
+		CreatedAt   time.Time             `json:"created_at"`
+		ActivatesAt time.Time             `json:"activates_at,omitzero"`
+		RetiredAt   time.Time             `json:"retired_at,omitzero"`
 	}
-	var keys []key
+	keys := []key{}
 	for _, k := range ks.Keys {
-		keys = append(keys, key{k.ID, k.Alg, k.CreatedAt, k.RetiredAt})
+		keys = append(keys, key{k.ID, k.Alg, k.State(now), k.CreatedAt, k.ActivatesAt, k.RetiredAt})
 	}
-	active, _ := ks.Active()
+	active, _ := ks.ActiveAt(now)
 	return map[string]any{"active": active.ID, "keys": keys}
 }
 
-var errKeysUsage = errors.New("usage: tokenmanager keys rotate|list [--alg ALG] [store flags]")
+var errKeysUsage = errors.New("usage: tokenmanager keys rotate [--now] [--alg ALG] | list | revoke KID [store flags]")

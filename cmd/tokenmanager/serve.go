@@ -154,7 +154,7 @@ func (m *Main) newReplica(feed tokenmanager.Feed) *tokenmanager.Replica {
 	r.SweepEvery = m.Config.SweepEvery
 	m.events = &tmhttp.Hub{}
 	m.metrics = newReplicaMetrics()
-	r.SetHooks(replicaHooks(m.events, m.metrics))
+	r.SetHooks(m.withKeyRevocations(replicaHooks(m.events, m.metrics)))
 	return r
 }
 
@@ -236,6 +236,8 @@ func (m *Main) serve() error {
 		Manager:           m.manager,
 		Accounts:          tokenmanager.NewAccounts(m.store, tokenmanager.NewLimiter(limit, nil), m.argon()),
 		JWKS:              func() any { return codec.JWKS() },
+		JWKSMaxAge:        c.JWKSMaxAge,
+		SigningAlgs:       codec.SigningAlgs,
 		Admins:            canonicalAdmins(c.Admins, m.Logger),
 		Logger:            m.Logger,
 		Ready:             m.ready,
@@ -254,6 +256,8 @@ func (m *Main) serve() error {
 	admin := http.NewServeMux()
 	admin.Handle("/", srv.AdminHandler())
 	admin.HandleFunc("POST /admin/keys/rotate", m.handleRotate)
+	admin.HandleFunc("POST /admin/keys/{kid}/revoke", m.handleRevoke)
+	admin.HandleFunc("GET /admin/keys", m.handleKeys)
 	return m.serveAdmin(admin)
 }
 
