@@ -71,6 +71,11 @@ type Server struct {
 	// it from the replica's hooks (Applied: Publish, Reload: DropAll) so
 	// that other instances' cancellations reach it too.
 	Events *Hub
+	// Clients keeps the service clients that may call the OAuth routes
+	// and the event stream with their own credentials (client_secret_basic
+	// or client_secret_post) within their scopes. When nil, only admins'
+	// bearer tokens are accepted there.
+	Clients tokenmanager.ClientStore
 
 	once     sync.Once
 	admins   map[string]bool
