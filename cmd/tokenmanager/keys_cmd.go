@@ -25,7 +25,7 @@ func keysCommand(ctx context.Context, args []string, out io.Writer) error {
 		return errKeysUsage
 	}
 	sub := args[0]
-	rest, urgent := takeFlag(args[1:], "now")
+	rest, urgent := takeBoolFlag(args[1:], "now")
 	kid := ""
 	if sub == "revoke" {
 		if rest, kid = takeKid(rest); kid == "" {
@@ -90,10 +90,10 @@ func keysOffline(ctx context.Context, m *Main, sub, alg, kid string, urgent bool
 	return m.rotateKeys(ctx, alg, urgent)
 }
 
-// takeFlag removes a boolean flag (--name or -name) from args, wherever
+// takeBoolFlag removes a boolean flag (--name or -name) from args, wherever
 // it is, and reports whether it was there: the keys subcommands' own
 // flag, beside the store flags parseConfig knows.
-func takeFlag(args []string, name string) ([]string, bool) {
+func takeBoolFlag(args []string, name string) ([]string, bool) {
 	var rest []string
 	found := false
 	for _, a := range args {
