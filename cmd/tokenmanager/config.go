@@ -79,7 +79,7 @@ func (c *Config) flagSet(name string) *flag.FlagSet {
 	fs.StringVar(&c.LogFormat, "log-format", "json", "log format: json or text")
 	fs.StringVar(&c.LogLevel, "log-level", "info", "log level: debug, info, warn or error")
 	fs.DurationVar(&c.KeyRefresh, "key-refresh", 10*time.Second, "how often the signing keys are reloaded from the store (rotations made elsewhere)")
-	fs.DurationVar(&c.JWKSMaxAge, "jwks-max-age", tokenmanager.DefaultJWKSMaxAge, "how long verifiers may cache the JWKS (its Cache-Control max-age); keys rotate publishes a new key this long (plus --key-refresh on a shared store) before it signs")
+	fs.DurationVar(&c.JWKSMaxAge, "jwks-max-age", tokenmanager.DefaultJWKSMaxAge, "how long verifiers may cache the JWKS (its Cache-Control max-age); keys rotate publishes a new key this long (plus 5s for caches that refresh late, plus --key-refresh on a shared store) before it signs")
 	fs.BoolVar(&c.AccessLog, "access-log", false, "log every request at info level (by default only refusals and errors; successes at debug)")
 	fs.BoolVar(&c.TrustProxy, "trust-proxy", false, "take the client address from X-Forwarded-For (only behind a proxy that sets it)")
 	fs.DurationVar(&c.SweepEvery, "sweep-interval", time.Minute, "how often expired cancellations and sessions are swept")

@@ -36,11 +36,18 @@ func (m *Main) watchKeys(ctx context.Context) {
 	}
 }
 
+// jwksRefreshSlack is added to the JWKS cache lifetime before a staged key
+// signs: a verifier refetches a little after its copy expired, not on the
+// dot (jwx's jwk.Cache checks a second after the expiry, rounded up to
+// whole seconds: up to 2 s late).
+const jwksRefreshSlack = 5 * time.Second
+
 // rotationDelay is how long a staged rotation publishes the new key before
-// it signs: the JWKS cache lifetime, plus on a shared store the longest
-// another instance takes to reload the keys and publish it.
+// it signs: the JWKS cache lifetime and the slack of caches that refresh
+// late, plus on a shared store the longest another instance takes to
+// reload the keys and publish the new one.
 func (m *Main) rotationDelay() time.Duration {
-	d := m.Config.JWKSMaxAge
+	d := m.Config.JWKSMaxAge + jwksRefreshSlack
 	if m.Config.Store != "" {
 		d += m.Config.KeyRefresh
 	}

@@ -54,6 +54,27 @@ func keyStates(t *testing.T, body []byte) map[string]string {
 	return states
 }
 
+// activationOf returns the activates_at of the next key in a keys summary.
+func activationOf(t *testing.T, body []byte) time.Time {
+	t.Helper()
+	var list struct {
+		Keys []struct {
+			State       string
+			ActivatesAt time.Time `json:"activates_at"`
+		}
+	}
+	if err := json.Unmarshal(body, &list); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range list.Keys {
+		if k.State == "next" {
+			return k.ActivatesAt
+		}
+	}
+	t.Fatalf("no next key in %s", body)
+	return time.Time{}
+}
+
 // TestKeyRotation rotates the signing key through the admin socket (staged:
 // --jwks-max-age 1s) while a token of the old key is still valid: the new
 // key is published at once as next and signs only once the JWKS cache
@@ -72,6 +93,10 @@ func TestKeyRotation(t *testing.T) {
 		t.Fatal(err)
 	}
 	states := keyStates(t, res)
+	activation := activationOf(t, res)
+	if d := time.Until(activation); d < time.Second || d > time.Second+jwksRefreshSlack {
+		t.Fatalf("the new key signs in %s, want --jwks-max-age (1s) plus the refresh slack", d)
+	}
 	var next string
 	for kid, st := range states {
 		if kid != before[0] {
@@ -88,7 +113,7 @@ func TestKeyRotation(t *testing.T) {
 		t.Fatalf("a token right after the staged rotation is signed by %s, want the old key %s", kid, before[0])
 	}
 	expect(t, s.do("GET", "/account", old.AccessToken, nil), 200, "old key's token after rotation")
-	time.Sleep(1100 * time.Millisecond)
+	time.Sleep(time.Until(activation) + 50*time.Millisecond)
 	fresh := s.user("rita")
 	if kid := kidOf(t, fresh.AccessToken); kid != next {
 		t.Fatalf("a token after the JWKS max-age is signed by %s, want the new key %s", kid, next)
