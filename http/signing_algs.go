@@ -12,11 +12,11 @@ import (
 // 1.0 §3). TokenManager issues no ID tokens; its access tokens are what
 // OpenID Connect libraries are pointed at, and go-oidc, for one, assumes
 // RS256 when the field is absent and then refuses EdDSA and ES256 tokens.
-// No other *_signing_alg_values_supported field applies: there is no token
-// endpoint (token_endpoint_auth_signing_alg_values_supported is about
-// private_key_jwt client authentication there), and no endpoint takes
-// signed client assertions (introspection_ and revocation_endpoint_auth_
-// signing_alg_values_supported).
+// No other *_signing_alg_values_supported field applies: they name the
+// algorithms of JWTs that clients sign to authenticate (private_key_jwt,
+// client_secret_jwt) at the token, introspection or revocation endpoint,
+// and no endpoint here takes such assertions (the token endpoint's method
+// is "none", the others' client_secret_basic and client_secret_post).
 
 // signingAlgs returns SigningAlgs(), or nil when unset or empty (HS256:
 // nothing is published).

@@ -22,6 +22,18 @@ func (c *countingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	return http.DefaultTransport.RoundTrip(r)
 }
 
+// refresh returns the next pair of p's session: a new access token without
+// a password hash.
+func (s *server) refresh(p tokenPair) tokenPair {
+	s.t.Helper()
+	body, _ := json.Marshal(map[string]string{"refresh_token": p.RefreshToken})
+	var next tokenPair
+	if err := json.Unmarshal(s.post("/tokens/refresh", string(body), http.StatusOK), &next); err != nil {
+		s.t.Fatal(err)
+	}
+	return next
+}
+
 // kidOf returns the kid in a token's header.
 func kidOf(t *testing.T, token string) string {
 	t.Helper()
@@ -99,7 +111,7 @@ func TestJWKCacheAcrossStagedRotation(t *testing.T) {
 	p := s.user("jane")
 	old := kidOf(t, p.AccessToken)
 	var rot rotation
-	if err := json.Unmarshal(s.command("keys", "rotate"), &rot); err != nil {
+	if err := json.Unmarshal(s.cli("keys", "rotate"), &rot); err != nil {
 		t.Fatal(err)
 	}
 	next, activation := rot.next(t)
@@ -147,7 +159,7 @@ func TestJWKCacheRotateNow(t *testing.T) {
 	if err := verifyWith(cached(), p.AccessToken); err != nil {
 		t.Fatal(err)
 	}
-	s.command("keys", "rotate", "--now")
+	s.cli("keys", "rotate", "--now")
 	p = s.refresh(p)
 	if err := verifyWith(cached(), p.AccessToken); err == nil {
 		t.Fatal("the cached JWKS verified a token of a key activated at once: the test shows nothing")

@@ -1,6 +1,7 @@
 package interop
 
 import (
+	"net"
 	"net/http"
 	"strconv"
 	"testing"
@@ -8,6 +9,19 @@ import (
 	"github.com/coreos/go-oidc/v3/oidc"
 	"github.com/tokenmanager/tokenmanager"
 )
+
+// startIssuer starts a server whose issuer is its own URL, as OpenID
+// Connect discovery requires (so its port is chosen before it starts).
+func startIssuer(t *testing.T, flags ...string) *server {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	return startServer(t, append([]string{"--addr", addr, "--issuer", "http://" + addr}, flags...)...)
+}
 
 // TestGoOIDCDefaultSettings points go-oidc at the server as at any OpenID
 // provider: discovery (oidc.NewProvider) and a Verifier with no option but
@@ -17,7 +31,7 @@ import (
 func TestGoOIDCDefaultSettings(t *testing.T) {
 	for _, alg := range []string{"EdDSA", "ES256", "RS256"} {
 		t.Run(alg, func(t *testing.T) {
-			s := startServer(t, "--alg", alg)
+			s := startIssuer(t, "--alg", alg)
 			provider, err := oidc.NewProvider(t.Context(), s.URL)
 			if err != nil {
 				t.Fatal(err)
