@@ -81,11 +81,12 @@ func keysRequest(sub, alg, kid string, urgent bool) request {
 
 // keysOffline runs a keys subcommand on the store itself.
 func keysOffline(ctx context.Context, m *Main, sub, alg, kid string, urgent bool) (*tokenmanager.KeySet, error) {
+	svc := m.svc.Load()
 	switch sub {
 	case "list":
-		return m.store.KeySet(ctx)
+		return svc.Store().KeySet(ctx)
 	case "revoke":
-		return m.revokeKey(ctx, kid)
+		return svc.RevokeKey(ctx, kid)
 	}
 	return m.rotateKeys(ctx, alg, urgent)
 }
