@@ -23,28 +23,31 @@ const (
 // no credentials at all (RFC 6750 §3.1).
 const Realm = "tokenmanager"
 
-// ErrNoToken is the refusal of a request that carried no access token. It
-// is an invalid_token error; [Error] adds the realm to its challenge
-// (RFC 6750 §3.1), and keeps error= as every 401 of the contract does.
-// Compare with errors.Is.
+// ErrNoToken is the refusal of a request that carried no access token
+// (no Authorization header, or one of another scheme). It is an
+// invalid_token error in the JSON body, but its challenge carries only
+// the realm and no error code, as RFC 6750 §3.1 asks of a request that
+// lacked any authentication information. Compare with errors.Is.
 var ErrNoToken error = &tokenmanager.Error{Code: tokenmanager.EInvalidToken, Message: "the request carries no access token"}
 
 // statuses is the one table that maps an error code to its HTTP status.
 // A code missing from it (or an error that is no *tokenmanager.Error) is a
 // 500 server_error.
 var statuses = map[string]int{
-	tokenmanager.EInvalid:      http.StatusBadRequest,
-	tokenmanager.EInvalidToken: http.StatusUnauthorized,
-	tokenmanager.EInvalidGrant: http.StatusUnauthorized, // wrong sign-in, bad refresh token
-	tokenmanager.EForbidden:    http.StatusForbidden,
-	tokenmanager.ENotFound:     http.StatusNotFound,
-	EMethodNotAllowed:          http.StatusMethodNotAllowed,
-	tokenmanager.EConflict:     http.StatusConflict,
-	tokenmanager.ETooLarge:     http.StatusRequestEntityTooLarge,
-	EUnsupportedMediaType:      http.StatusUnsupportedMediaType,
-	tokenmanager.ERateLimited:  http.StatusTooManyRequests,
-	tokenmanager.EInternal:     http.StatusInternalServerError,
-	tokenmanager.EUnavailable:  http.StatusServiceUnavailable,
+	tokenmanager.EInvalid:       http.StatusBadRequest,
+	tokenmanager.EInvalidToken:  http.StatusUnauthorized,
+	tokenmanager.EInvalidGrant:  http.StatusUnauthorized, // wrong sign-in, bad refresh token
+	tokenmanager.EInvalidClient: http.StatusUnauthorized, // service client credentials (RFC 6749 §5.2)
+	tokenmanager.EForbidden:     http.StatusForbidden,
+	tokenmanager.EAccessDenied:  http.StatusForbidden,
+	tokenmanager.ENotFound:      http.StatusNotFound,
+	EMethodNotAllowed:           http.StatusMethodNotAllowed,
+	tokenmanager.EConflict:      http.StatusConflict,
+	tokenmanager.ETooLarge:      http.StatusRequestEntityTooLarge,
+	EUnsupportedMediaType:       http.StatusUnsupportedMediaType,
+	tokenmanager.ERateLimited:   http.StatusTooManyRequests,
+	tokenmanager.EInternal:      http.StatusInternalServerError,
+	tokenmanager.EUnavailable:   http.StatusServiceUnavailable,
 }
 
 // unavailableRetry is the Retry-After of a 503 whose cause does not say
@@ -76,7 +79,9 @@ func Error(w http.ResponseWriter, r *http.Request, err error) {
 	h.Set("Content-Type", "application/json")
 	h.Set("Cache-Control", "no-store")
 	h.Del("Content-Length")
-	if c := challenge(status, code, msg, errors.Is(err, ErrNoToken)); c != "" {
+	if code == tokenmanager.EInvalidClient { // RFC 6749 §5.2: the scheme the client used
+		h.Set("WWW-Authenticate", `Basic realm="`+Realm+`", error="`+code+`", error_description="`+authParam(msg)+`"`)
+	} else if c := challenge(status, code, msg, errors.Is(err, ErrNoToken)); c != "" {
 		h.Set("WWW-Authenticate", c)
 	}
 	if d := retryAfter(status, err); d > 0 {
@@ -96,17 +101,15 @@ func codeAndStatus(err error) (string, int) {
 }
 
 // challenge returns the WWW-Authenticate value of a 401 or 403: the error
-// and its description, with the realm for a request without credentials
-// (RFC 6750 §3.1). Other statuses get none.
+// and its description; for a request without credentials, only the realm
+// (RFC 6750 §3.1: no error code when the client did not try to
+// authenticate). Other statuses get none.
 func challenge(status int, code, msg string, bare bool) string {
 	if status != http.StatusUnauthorized && status != http.StatusForbidden {
 		return ""
 	}
 	if bare && status == http.StatusUnauthorized {
-		// RFC 6750 §3.1 allows a bare challenge here, but the contract
-		// promises error= on every 401, so clients can rely on it; the
-		// realm still tells them where to authenticate.
-		return `Bearer realm="` + Realm + `", error="` + authParam(code) + `", error_description="` + authParam(msg) + `"`
+		return `Bearer realm="` + Realm + `"`
 	}
 	return `Bearer error="` + authParam(code) + `", error_description="` + authParam(msg) + `"`
 }

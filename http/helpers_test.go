@@ -44,8 +44,10 @@ type setup struct {
 	limit   tokenmanager.Limit
 	maxBody int64
 	server  func(*tmhttp.Server)
-	memory  bool                      // the in-memory store instead of bolt (fuzzing: no fsync per write)
-	argon   tokenmanager.Argon2Params // password hashing; fastArgon when zero
+	memory  bool                                        // the in-memory store instead of bolt (fuzzing: no fsync per write)
+	argon   tokenmanager.Argon2Params                   // password hashing; fastArgon when zero
+	limiter func(*tokenmanager.Limiter)                 // changes the sign-in limiter before use
+	wrap    func(tokenmanager.Store) tokenmanager.Store // stands between the server and its store
 }
 
 // env is a running Server on a real Manager, jose codec and store.
@@ -66,16 +68,26 @@ func newEnv(t testing.TB, opts ...func(*setup)) *env {
 		o(&st)
 	}
 	e := &env{store: openStore(t, st.memory), clock: &clock{}, logs: &syncBuffer{}}
+	if st.wrap != nil {
+		e.store = st.wrap(e.store)
+	}
 	logger := slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	codec, ks := mustCodec(t, e.clock.Now)
 	e.mgr = mustManager(t, e.store, codec, ks, tokenmanager.Config{
 		Issuer: issuer, Audience: []string{"api"}, ReuseGrace: st.grace, Now: e.clock.Now}, logger)
+	limiter := tokenmanager.NewLimiter(st.limit, e.clock.Now)
+	if st.limiter != nil {
+		st.limiter(limiter)
+	}
 	e.srv = &tmhttp.Server{
 		Manager:  e.mgr,
-		Accounts: tokenmanager.NewAccounts(e.store, tokenmanager.NewLimiter(st.limit, e.clock.Now), st.argon),
+		Accounts: tokenmanager.NewAccounts(e.store, limiter, st.argon),
 		JWKS:     func() any { return codec.JWKS() },
 		Admins:   []string{"Root"}, Logger: logger, Registry: prometheus.NewRegistry(),
 		MaxBodyBytes: st.maxBody, Version: "test",
+	}
+	if cs, ok := e.store.(tokenmanager.ClientStore); ok {
+		e.srv.Clients = cs
 	}
 	if st.server != nil {
 		st.server(e.srv)
@@ -222,8 +234,11 @@ func wantStatus(t testing.TB, r *response, want int) {
 }
 
 var (
-	bareChallenge  = regexp.MustCompile(`^Bearer realm="[^"\\]*", error="invalid_token", error_description="[ !#-\[\]-~]*"$`)
+	bareChallenge  = regexp.MustCompile(`^Bearer realm="[^"\\]*"$`)
 	errorChallenge = regexp.MustCompile(`^Bearer error="([^"\\]*)", error_description="([ !#-\[\]-~]*)"$`)
+	// basicChallenge is the challenge to a service client's bad
+	// credentials (RFC 6749 §5.2: the scheme the client used).
+	basicChallenge = regexp.MustCompile(`^Basic realm="tokenmanager", error="invalid_client", error_description="[ !#-\[\]-~]*"$`)
 )
 
 // wantError checks the status and the one error shape: JSON with error
@@ -254,6 +269,9 @@ func wantChallenge(t testing.TB, r *response, code string) {
 		t.Fatalf("WWW-Authenticate = %q, want one", ch)
 	}
 	if m := errorChallenge.FindStringSubmatch(ch[0]); m != nil && m[1] == code {
+		return
+	}
+	if code == tokenmanager.EInvalidClient && basicChallenge.MatchString(ch[0]) {
 		return
 	}
 	if !bareChallenge.MatchString(ch[0]) || code != tokenmanager.EInvalidToken {

@@ -3,6 +3,7 @@ package http
 import (
 	_ "embed"
 	"net/http"
+	"slices"
 	"strings"
 )
 
@@ -35,12 +36,16 @@ type Metadata struct {
 	JWKSURI               string `json:"jwks_uri,omitempty"`
 	RevocationEndpoint    string `json:"revocation_endpoint"`
 	IntrospectionEndpoint string `json:"introspection_endpoint"`
-	// RevocationAuthMethods is "none": a refresh token is revoked by
-	// presenting it, an access token by sending it as the bearer token
-	// (or by an admin); there are no client credentials.
+	// RevocationAuthMethods are the service clients' methods
+	// (client_secret_basic, client_secret_post), and "none": a refresh
+	// token is also revoked by presenting it, an access token by sending
+	// it as the bearer token (or by an admin).
 	RevocationAuthMethods []string `json:"revocation_endpoint_auth_methods_supported"`
-	ResponseTypes         []string `json:"response_types_supported"`
-	GrantTypes            []string `json:"grant_types_supported"`
+	// IntrospectionAuthMethods are the service clients' methods; an
+	// admin's bearer token is accepted too.
+	IntrospectionAuthMethods []string `json:"introspection_endpoint_auth_methods_supported"`
+	ResponseTypes            []string `json:"response_types_supported"`
+	GrantTypes               []string `json:"grant_types_supported"`
 	// OpenAPI is the URL of this server's OpenAPI document.
 	OpenAPI string `json:"tokenmanager_openapi_uri"`
 	// CancellationEvents is the URL of the Server-Sent Events stream of
@@ -52,14 +57,15 @@ type Metadata struct {
 func (s *Server) metadata(w http.ResponseWriter, r *http.Request) error {
 	base := s.baseURL(r)
 	m := Metadata{
-		Issuer:                s.Manager.Config().Issuer,
-		RevocationEndpoint:    base + "/oauth/revoke",
-		IntrospectionEndpoint: base + "/oauth/introspect",
-		RevocationAuthMethods: []string{"none"},
-		ResponseTypes:         []string{},
-		GrantTypes:            []string{},
-		OpenAPI:               base + "/openapi.json",
-		CancellationEvents:    base + "/events/cancellations",
+		Issuer:                   s.Manager.Config().Issuer,
+		RevocationEndpoint:       base + "/oauth/revoke",
+		IntrospectionEndpoint:    base + "/oauth/introspect",
+		RevocationAuthMethods:    append(slices.Clone(ClientAuthMethods), "none"),
+		IntrospectionAuthMethods: slices.Clone(ClientAuthMethods),
+		ResponseTypes:            []string{},
+		GrantTypes:               []string{},
+		OpenAPI:                  base + "/openapi.json",
+		CancellationEvents:       base + "/events/cancellations",
 	}
 	if m.Issuer == "" {
 		m.Issuer = base

@@ -62,6 +62,11 @@ type Server struct {
 	// it from the replica's hooks (Applied: Publish, Reload: DropAll) so
 	// that other instances' cancellations reach it too.
 	Events *Hub
+	// Clients keeps the service clients that may call the OAuth routes
+	// and the event stream with their own credentials (client_secret_basic
+	// or client_secret_post) within their scopes. When nil, only admins'
+	// bearer tokens are accepted there.
+	Clients tokenmanager.ClientStore
 
 	once     sync.Once
 	admins   map[string]bool
@@ -101,10 +106,12 @@ func (s *Server) init() {
 	}
 	s.admins = canonicalSet(s.Admins, s.Logger)
 	s.metrics = newMetrics(s.Registry, s.Manager.Replica(), s.Logger)
+	s.metrics.registerAccounts(s.Accounts)
 	if s.Events == nil {
 		s.Events = &Hub{}
 	}
 	s.countCancellations()
+	s.admitRefreshes()
 	s.public = s.build("", s.publicRoutes())
 	s.operator = s.build("socket ", s.operatorRoutes())
 }
