@@ -65,16 +65,16 @@ type position struct {
 
 // follower is one Watch call's state.
 type follower struct {
-	s      *Store
-	h      tm.FeedHandler
+	s *Store
+	h tm.FeedHandler
 	// confirmer is h when it counts staleness from confirmations; block
 	// is the blocking read's wait, at most its Heartbeat, so that a
 	// healthy feed confirms at least that often.
 	confirmer tm.Confirmer
 	block     time.Duration
-	pos    position
-	behind int           // idle probes in a row that saw entries the reads did not return
-	rtt    time.Duration // the link's recent round trip, from the position probes
+	pos       position
+	behind    int           // idle probes in a row that saw entries the reads did not return
+	rtt       time.Duration // the link's recent round trip, from the position probes
 	// connect is how long the next (re)connect's commands may take: it
 	// doubles after one timed out (a new connection to a slow link costs
 	// several round trips), up to maxConnect, and falls back once one

@@ -65,9 +65,10 @@ type Options struct {
 	// that confirmation, not after the loss was noticed. The stream is
 	// asked for a heartbeat every MaxStaleness/4.
 	MaxStaleness time.Duration
-	// StreamTimeout reconnects a stream that was silent for longer (45s
-	// when 0, and never less than three heartbeats): a dead connection is
-	// told from a quiet one.
+	// StreamTimeout reconnects a stream that was silent for longer (three
+	// heartbeats, at least a second, when 0; never less): a dead
+	// connection is told from a quiet one, and replaced before long after
+	// MaxStaleness has made Verify fail closed.
 	StreamTimeout time.Duration
 	// RetryDelay is the first wait before reconnecting (the server's
 	// retry: field when 0); it doubles on each failure, up to 30s.
@@ -91,7 +92,7 @@ type Verifier struct {
 	live   atomic.Bool // the stream is open and caught up
 	fresh  tokenmanager.Freshness
 	loaded chan struct{}
-	once     sync.Once
+	once   sync.Once
 
 	fetchMu    sync.Mutex
 	kidFetchAt time.Time // the last fetch for an unknown kid
@@ -136,8 +137,7 @@ func withDefaults(o Options) Options {
 	def(&o.MinKeyRefresh, 10*time.Second)
 	def(&o.KeysMaxAge, 5*time.Minute)
 	def(&o.MaxStaleness, 10*time.Second)
-	def(&o.StreamTimeout, 45*time.Second)
-	o.StreamTimeout = max(o.StreamTimeout, 3*heartbeat(o.MaxStaleness))
+	o.StreamTimeout = max(o.StreamTimeout, 3*heartbeat(o.MaxStaleness), time.Second)
 	if o.Client == nil {
 		o.Client = &http.Client{}
 	}
