@@ -40,11 +40,13 @@ var statuses = map[string]int{
 	tokenmanager.EInvalidClient: http.StatusUnauthorized, // service client credentials (RFC 6749 §5.2)
 	tokenmanager.EForbidden:     http.StatusForbidden,
 	tokenmanager.EAccessDenied:  http.StatusForbidden,
+	ECrossOrigin:                http.StatusForbidden,
 	tokenmanager.ENotFound:      http.StatusNotFound,
 	EMethodNotAllowed:           http.StatusMethodNotAllowed,
 	tokenmanager.EConflict:      http.StatusConflict,
 	tokenmanager.ETooLarge:      http.StatusRequestEntityTooLarge,
 	EUnsupportedMediaType:       http.StatusUnsupportedMediaType,
+	EUnsupportedGrantType:       http.StatusBadRequest,
 	tokenmanager.ERateLimited:   http.StatusTooManyRequests,
 	tokenmanager.EInternal:      http.StatusInternalServerError,
 	tokenmanager.EUnavailable:   http.StatusServiceUnavailable,
@@ -95,6 +97,9 @@ func Error(w http.ResponseWriter, r *http.Request, err error) {
 func codeAndStatus(err error) (string, int) {
 	code := tokenmanager.ErrorCode(err)
 	if status, ok := statuses[code]; ok {
+		if o := statusOverride(err); o != 0 {
+			return code, o
+		}
 		return code, status
 	}
 	return tokenmanager.EInternal, http.StatusInternalServerError

@@ -39,6 +39,7 @@ func (s *Server) publicRoutes() []route {
 		{"GET /sessions", user, s.listOwnSessions},
 		{"DELETE /sessions/{id}", user, s.deleteOwnSession},
 		{"POST /oauth/revoke", optional, s.oauthRevoke},
+		{"POST /oauth/token", anyone, s.oauthToken},
 		{"POST /oauth/introspect", optional, s.oauthIntrospect}, // admin or client: see authorize
 		{"/auth/verify", user, s.forwardAuth},                   // any method: proxies forward the original one
 		{"GET /healthz", anyone, s.healthz},

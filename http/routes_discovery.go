@@ -25,15 +25,17 @@ func (s *Server) openAPI(w http.ResponseWriter, r *http.Request) error {
 // GET /.well-known/oauth-authorization-server and, as the subset of
 // OpenID Connect Discovery that applies, /.well-known/openid-configuration.
 //
-// TokenManager has no OAuth authorization or token endpoint (sign-in and
-// refresh are its own JSON routes), so authorization_endpoint and
-// token_endpoint are absent and the response and grant types are empty
-// lists; it issues no ID tokens, so the OpenID fields about them are
-// absent too. The tokenmanager_ fields are extensions (RFC 8414 §2).
+// TokenManager has no OAuth authorization endpoint (sign-in is its own
+// JSON route), so authorization_endpoint is absent and the response types
+// an empty list; its token endpoint serves the refresh_token grant only.
+// It issues no ID tokens, so the OpenID fields about them are absent too.
+// The tokenmanager_ fields are extensions (RFC 8414 §2).
 type Metadata struct {
 	Issuer string `json:"issuer"`
 	// JWKSURI is absent when the Server publishes no keys (HS256).
-	JWKSURI               string `json:"jwks_uri,omitempty"`
+	JWKSURI string `json:"jwks_uri,omitempty"`
+	// TokenEndpoint serves the refresh_token grant only (RFC 6749 §6).
+	TokenEndpoint         string `json:"token_endpoint"`
 	RevocationEndpoint    string `json:"revocation_endpoint"`
 	IntrospectionEndpoint string `json:"introspection_endpoint"`
 	// RevocationAuthMethods are the service clients' methods
@@ -44,8 +46,10 @@ type Metadata struct {
 	// IntrospectionAuthMethods are the service clients' methods; an
 	// admin's bearer token is accepted too.
 	IntrospectionAuthMethods []string `json:"introspection_endpoint_auth_methods_supported"`
-	ResponseTypes            []string `json:"response_types_supported"`
-	GrantTypes               []string `json:"grant_types_supported"`
+	// TokenAuthMethods is "none": a refresh token is its own proof.
+	TokenAuthMethods []string `json:"token_endpoint_auth_methods_supported"`
+	ResponseTypes    []string `json:"response_types_supported"`
+	GrantTypes       []string `json:"grant_types_supported"`
 	// OpenAPI is the URL of this server's OpenAPI document.
 	OpenAPI string `json:"tokenmanager_openapi_uri"`
 	// CancellationEvents is the URL of the Server-Sent Events stream of
@@ -58,12 +62,14 @@ func (s *Server) metadata(w http.ResponseWriter, r *http.Request) error {
 	base := s.baseURL(r)
 	m := Metadata{
 		Issuer:                   s.Manager.Config().Issuer,
+		TokenEndpoint:            base + "/oauth/token",
+		TokenAuthMethods:         []string{"none"},
 		RevocationEndpoint:       base + "/oauth/revoke",
 		IntrospectionEndpoint:    base + "/oauth/introspect",
 		RevocationAuthMethods:    append(slices.Clone(ClientAuthMethods), "none"),
 		IntrospectionAuthMethods: slices.Clone(ClientAuthMethods),
 		ResponseTypes:            []string{},
-		GrantTypes:               []string{},
+		GrantTypes:               []string{"refresh_token"},
 		OpenAPI:                  base + "/openapi.json",
 		CancellationEvents:       base + "/events/cancellations",
 	}

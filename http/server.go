@@ -154,5 +154,5 @@ func (s *Server) build(label string, routes []route) http.Handler {
 	for _, rt := range routes {
 		mux.Handle(rt.pattern, s.guard(rt.access, rt.fn))
 	}
-	return s.observe(label, recoverPanics(dispatch(mux)))
+	return s.observe(label, recoverPanics(crossOrigin(dispatch(mux))))
 }
