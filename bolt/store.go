@@ -26,16 +26,17 @@ import (
 // records they point to.
 var (
 	bucketMeta          = []byte("meta")
-	bucketAccounts      = []byte("accounts")         // canonical username -> account
-	bucketSessions      = []byte("sessions")         // session id -> session
-	bucketSessionSubj   = []byte("session_subjects") // subject index -> nothing
-	bucketSessionExpiry = []byte("session_expiry")   // expiry index -> nothing
-	bucketCancels       = []byte("cancellations")    // Cancellation.Key() -> cancellation
-	bucketCancelExpiry  = []byte("cancel_expiry")    // expiry index -> nothing
-	bucketKeys          = []byte("keyset")           // keyKeySet -> key set
+	bucketAccounts      = []byte("accounts")          // canonical username -> account
+	bucketSessions      = []byte("sessions")          // session id -> session
+	bucketSessionSubj   = []byte("session_subjects")  // subject index -> nothing
+	bucketSessionExpiry = []byte("session_expiry")    // expiry index -> nothing
+	bucketCancels       = []byte("cancellations")     // Cancellation.Key() -> cancellation
+	bucketCancelExpiry  = []byte("cancel_expiry")     // expiry index -> nothing
+	bucketKeys          = []byte("keyset")            // keyKeySet -> key set
+	bucketSkeletons     = []byte("account_skeletons") // UsernameSkeleton -> canonical username
 
 	allBuckets = [][]byte{bucketMeta, bucketAccounts, bucketSessions, bucketSessionSubj,
-		bucketSessionExpiry, bucketCancels, bucketCancelExpiry, bucketKeys}
+		bucketSessionExpiry, bucketCancels, bucketCancelExpiry, bucketKeys, bucketSkeletons}
 )
 
 // formatVersion is the layout of the file; Open refuses a file written in
@@ -86,6 +87,9 @@ func (s *Store) init() error {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 				return tokenmanager.Wrap(tokenmanager.EUnavailable, err, "cannot create the store's buckets")
 			}
+		}
+		if err := backfillSkeletons(tx); err != nil {
+			return err
 		}
 		meta := tx.Bucket(bucketMeta)
 		switch v := meta.Get(keyVersion); {
