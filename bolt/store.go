@@ -51,7 +51,8 @@ const lockTimeout = time.Second
 
 // Store is the embedded tokenmanager.Store, kept in one bbolt file.
 type Store struct {
-	db *bbolt.DB
+	db    *bbolt.DB
+	group group // commits concurrent durable writes together (group.go)
 }
 
 var _ tokenmanager.Store = (*Store)(nil)
@@ -71,7 +72,7 @@ func Open(path string) (*Store, error) {
 	} else if err != nil {
 		return nil, tokenmanager.Wrap(tokenmanager.EUnavailable, err, "cannot open the store "+path)
 	}
-	s := &Store{db: db}
+	s := &Store{db: db, group: group{db: db}}
 	if err := s.init(); err != nil {
 		db.Close()
 		return nil, err
