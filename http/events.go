@@ -41,7 +41,8 @@ type HeartbeatEvent struct {
 // any language can apply it to its own replica of the cancelled set.
 type CancellationEvent struct {
 	// Kind is "token" (ID is a jti of Issuer), "session" (ID is a
-	// session id) or "subject" (ID is a subject).
+	// session id), "subject" (ID is a subject) or "key" (ID is the kid
+	// of a revoked key: every token it signed, whenever issued).
 	Kind   string `json:"kind"`
 	Issuer string `json:"iss,omitempty"`
 	ID     string `json:"id"`
