@@ -57,22 +57,27 @@ func NewCancelledSet() *CancelledSet {
 }
 
 // Add records a cancellation, merged with any entry of the same identity.
-func (s *CancelledSet) Add(c Cancellation) {
+func (s *CancelledSet) Add(c Cancellation) { s.Merge(c) }
+
+// Merge is Add, and reports whether c changed the set (a new entry, or a
+// later cut-off or expiry): what a reload found that the feed missed.
+func (s *CancelledSet) Merge(c Cancellation) bool {
 	k := s.key(c) // sessions and subjects are keyed by id alone, as in Key
 	s.writer.Lock()
 	defer s.writer.Unlock()
-	s.put(k, cancelEntry{before: c.Before.UnixMilli(), expires: c.ExpiresAt.UnixMilli()})
+	changed := s.put(k, cancelEntry{before: c.Before.UnixMilli(), expires: c.ExpiresAt.UnixMilli()})
 	if c.Kind == KindKey {
 		s.keyed.Store(true)
 	}
 	if f := s.filter.Load(); s.Len() > f.capacity() {
 		s.rebuildFilter(2 * s.Len())
 	}
+	return changed
 }
 
-// put merges e into the entry of key k and sets its filter bits; the
-// caller holds s.writer.
-func (s *CancelledSet) put(k uint64, e cancelEntry) {
+// put merges e into the entry of key k and sets its filter bits, and
+// reports whether the entry changed; the caller holds s.writer.
+func (s *CancelledSet) put(k uint64, e cancelEntry) bool {
 	sh := &s.shards[k&(shardCount-1)]
 	sh.mu.Lock()
 	old, ok := sh.m[k]
@@ -85,6 +90,7 @@ func (s *CancelledSet) put(k uint64, e cancelEntry) {
 	sh.m[k] = e
 	sh.mu.Unlock()
 	s.filter.Load().add(k) // after the map: a reader that sees the bit finds the entry
+	return !ok || e != old
 }
 
 // rebuildFilter replaces the filter by one sized for entries, holding
