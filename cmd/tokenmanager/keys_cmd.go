@@ -21,11 +21,11 @@ import (
 // through the running server's admin socket, or act on the store when no
 // server runs.
 func keysCommand(ctx context.Context, args []string, out io.Writer) error {
-	if len(args) == 0 || !slices.Contains([]string{"rotate", "list", "revoke"}, args[0]) {
+	rest, urgent := takeBoolFlag(args, "now")
+	rest, sub := takeSubcommand(rest) // flags may come before it
+	if !slices.Contains([]string{"rotate", "list", "revoke"}, sub) {
 		return errKeysUsage
 	}
-	sub := args[0]
-	rest, urgent := takeBoolFlag(args[1:], "now")
 	kid := ""
 	if sub == "revoke" {
 		if rest, kid = takeKid(rest); kid == "" {
