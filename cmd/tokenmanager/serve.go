@@ -265,6 +265,8 @@ func (m *Main) serve() error {
 		Accounts: tokenmanager.NewAccounts(svc.Store(), tokenmanager.NewLimiter(limit, nil).WithUserLimit(userLimit), m.argon()).
 			WithHashBudget(hashMemory, c.HashWait),
 		JWKS:              func() any { return codec.JWKS() },
+		JWKSMaxAge:        c.JWKSMaxAge,
+		SigningAlgs:       codec.SigningAlgs,
 		Admins:            canonicalAdmins(c.Admins, m.Logger),
 		Logger:            m.Logger,
 		Ready:             m.ready,
@@ -284,6 +286,8 @@ func (m *Main) serve() error {
 	admin := http.NewServeMux()
 	admin.Handle("/", srv.AdminHandler())
 	admin.HandleFunc("POST /admin/keys/rotate", m.handleRotate)
+	admin.HandleFunc("POST /admin/keys/{kid}/revoke", m.handleRevoke)
+	admin.HandleFunc("GET /admin/keys", m.handleKeys)
 	return m.serveAdmin(admin)
 }
 
