@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"sync"
 	"time"
 )
 
@@ -46,6 +47,12 @@ type Config struct {
 	Leeway time.Duration
 	Check  CheckMode
 	Now    func() time.Time
+	// ClockMargin is how far the clocks of the instances sharing a store
+	// may disagree once corrected by Clock (half a round trip to the store
+	// and a little). A shared store stamps cut-offs this far ahead of its
+	// own clock, and a cancellation returns once every instance's clock has
+	// passed its cut-off. Default 10ms.
+	ClockMargin time.Duration
 	// VerifyCacheSize is how many verified access tokens Verify
 	// remembers, so that a token presented again skips its signature and
 	// JSON (the cancelled set is still checked on every call). 0 means
@@ -66,6 +73,9 @@ func (c *Config) setDefaults() {
 	if c.Now == nil {
 		c.Now = time.Now
 	}
+	if c.ClockMargin <= 0 {
+		c.ClockMargin = 10 * time.Millisecond
+	}
 	if c.VerifyCacheSize == 0 {
 		c.VerifyCacheSize = 1 << 16
 	}
@@ -83,6 +93,9 @@ type Manager struct {
 	refreshKey []byte
 	verified   *verifiedCache
 	log        *slog.Logger
+	// order serialises refreshes against cut-off cancellations when the
+	// store cannot stamp cut-offs itself (see refreshOrder).
+	order sync.RWMutex
 	// OnCancel, when set, is called after each acknowledged cancellation
 	// (for metrics and events).
 	OnCancel func(Cancellation)
@@ -209,14 +222,33 @@ func (m *Manager) checkCancelled(ctx context.Context, c *Claims) error {
 // reuse grace returns the session's current pair; after it, the session is
 // cancelled as stolen.
 func (m *Manager) Refresh(ctx context.Context, token string, meta SessionMeta) (*TokenPair, error) {
+	pair, rt, current, err := m.refresh(ctx, token, meta)
+	if errors.Is(err, errRefreshReused) {
+		m.log.Warn("retired refresh token presented again: cancelling its session as stolen",
+			"session", rt.sessionID, "generation", rt.generation, "current", current)
+		if cerr := m.CancelSession(ctx, rt.sessionID); cerr != nil {
+			return nil, cerr
+		}
+		return nil, Errorf(EInvalidGrant, "the refresh token was already used; its session has been cancelled")
+	}
+	return pair, err
+}
+
+// refresh rotates the session in the store, then confirms with the store
+// that no cancellation of the session or its subject got there first
+// (refresh_order.go says why that makes the order total).
+func (m *Manager) refresh(ctx context.Context, token string, meta SessionMeta) (*TokenPair, refreshToken, uint64, error) {
+	unlock := m.refreshOrder()
+	defer unlock()
 	rt, s, err := m.lookupRefresh(ctx, token)
 	if err != nil {
-		return nil, err
+		return nil, rt, 0, err
 	}
 	now := m.now()
 	var current uint64
+	var issued time.Time
 	s, err = m.sessions.UpdateSession(ctx, s.ID, func(s *Session) error {
-		current = s.Generation
+		current, issued = s.Generation, s.RotatedAt
 		if err := m.checkRotation(s, rt, now); err != nil {
 			return err
 		}
@@ -227,16 +259,17 @@ func (m *Manager) Refresh(ctx context.Context, token string, meta SessionMeta) (
 		return nil
 	})
 	if errors.Is(err, errRefreshReused) {
-		m.log.Warn("retired refresh token presented again: cancelling its session as stolen",
-			"session", rt.sessionID, "generation", rt.generation, "current", current)
-		if cerr := m.CancelSession(ctx, rt.sessionID); cerr != nil {
-			return nil, cerr
-		}
-		return nil, Errorf(EInvalidGrant, "the refresh token was already used; its session has been cancelled")
+		return nil, rt, current, err
+	} else if ErrorCode(err) == ENotFound { // cancelled (deleted) since lookupRefresh
+		return nil, rt, current, Errorf(EInvalidGrant, "unknown, expired or cancelled refresh token")
 	} else if err != nil {
-		return nil, storeError(err, "cannot rotate the refresh token")
+		return nil, rt, current, storeError(err, "cannot rotate the refresh token")
 	}
-	return m.pair(s, deriveRefreshToken(m.refreshKey, s, s.Generation), now)
+	if err := m.confirmRefresh(ctx, s, issued); err != nil {
+		return nil, rt, current, err
+	}
+	pair, err := m.pair(s, deriveRefreshToken(m.refreshKey, s, s.Generation), now)
+	return pair, rt, current, err
 }
 
 var errRefreshReused = errors.New("retired refresh token reused")

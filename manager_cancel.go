@@ -17,15 +17,15 @@ func (m *Manager) CancelToken(ctx context.Context, c *Claims) error {
 // CancelSession cancels one session (one device): its refresh token and
 // every access token issued from it. Other sessions are untouched.
 func (m *Manager) CancelSession(ctx context.Context, sessionID string) error {
-	before := m.cutoff()
-	if err := m.cancel(ctx, m.cutoffEntry(KindSession, sessionID, before)); err != nil {
+	_, until, err := m.cancelCutoff(ctx, KindSession, sessionID)
+	if err != nil {
 		return err
 	}
 	if err := m.sessions.DeleteSession(ctx, sessionID); err != nil {
 		// The cancellation is durable; the record only lingers.
 		m.log.Warn("session cancelled but its record was not deleted", "session", sessionID, "err", err)
 	}
-	m.waitUntil(before)
+	m.waitUntil(until)
 	return nil
 }
 
@@ -34,12 +34,12 @@ func (m *Manager) CancelSession(ctx context.Context, sessionID string) error {
 // passed the cut-off, so a sign-in right after it gets tokens that are
 // valid, even within the same millisecond.
 func (m *Manager) CancelSubject(ctx context.Context, subject string) error {
-	before := m.cutoff()
-	if err := m.cancel(ctx, m.cutoffEntry(KindSubject, subject, before)); err != nil {
+	_, until, err := m.cancelCutoff(ctx, KindSubject, subject)
+	if err != nil {
 		return err
 	}
 	m.deleteSessions(ctx, subject, func(*Session) bool { return true })
-	m.waitUntil(before)
+	m.waitUntil(until)
 	return nil
 }
 

@@ -54,7 +54,7 @@ func loadKeys(ctx context.Context, s tokenmanager.KeyStore, alg string) (*tokenm
 		return nil, err
 	}
 	if a, ok := ks.Active(); ok && alg != "" && a.Alg != alg {
-		return nil, fmt.Errorf("--alg is %s but the stored signing key is %s: run `tokenmanager keys rotate --alg %s` to change it", alg, a.Alg, alg)
+		return nil, errStartConfig{fmt.Errorf("--alg is %s but the stored signing key is %s: run `tokenmanager keys rotate --alg %s` to change it", alg, a.Alg, alg)}
 	}
 	return ks, nil
 }

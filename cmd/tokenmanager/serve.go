@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -21,6 +22,7 @@ import (
 	tmhttp "github.com/tokenmanager/tokenmanager/http"
 	"github.com/tokenmanager/tokenmanager/internal/wait"
 	"github.com/tokenmanager/tokenmanager/jose"
+	"github.com/tokenmanager/tokenmanager/redis"
 )
 
 // Main is the server program: Open builds and starts everything from a
@@ -44,6 +46,12 @@ type Main struct {
 	events   *tmhttp.Hub // GET /events/cancellations, fed by this instance and the feed
 	cancel   context.CancelFunc
 	done     chan struct{}
+
+	clock       *tokenmanager.Clock // see agree.go
+	guard       *redis.Guard
+	clockOffset prometheus.Gauge
+	startErr    atomic.Pointer[error] // a start-up failure retrying will not cure
+	now         func() time.Time      // tests: the machine's clock (nil: time.Now)
 
 	fastArgon bool // tests: cheap password hashing
 	// readHeaderTimeout, readTimeout and writeTimeout replace the public
@@ -102,15 +110,23 @@ func (m *Main) startShared(ctx context.Context) {
 		err := m.start(sctx)
 		cancel()
 		if err == nil {
+			m.startErr.Store(nil)
 			break
 		}
-		m.Logger.Error("cannot start: the shared store is unreachable; retrying (the server answers 503 meanwhile)",
-			"err", err, "retry_in", backoff)
+		if permanent(err) {
+			m.startErr.Store(&err)
+			m.Logger.Error("CANNOT START: a setting must change; /healthz and /readyz answer 503 with this error until it does",
+				"err", err, "retry_in", backoff)
+		} else {
+			m.Logger.Error("cannot start: the shared store is unreachable; retrying (the server answers 503 meanwhile)",
+				"err", err, "retry_in", backoff)
+		}
 		if !wait.Sleep(ctx, backoff) {
 			return
 		}
 	}
 	go m.watchKeys(ctx)
+	defer m.runGuard(ctx)()
 	m.replica.Run(ctx, m.store.Ping)
 }
 
@@ -118,6 +134,9 @@ func (m *Main) startShared(ctx context.Context) {
 // and puts them in service.
 func (m *Main) start(ctx context.Context) error {
 	if err := m.build(ctx); err != nil {
+		return err
+	}
+	if err := m.agree(ctx); err != nil {
 		return err
 	}
 	if m.feed == nil {
@@ -137,7 +156,7 @@ func (m *Main) build(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	m.codec, err = jose.NewCodec(keys, jose.Options{Issuer: c.Issuer, Audience: list(c.Audience), Leeway: c.Leeway})
+	m.codec, err = jose.NewCodec(keys, jose.Options{Issuer: c.Issuer, Audience: list(c.Audience), Leeway: c.Leeway, Now: m.clk().Now})
 	if err != nil {
 		return fmt.Errorf("keys: %w", err)
 	}
@@ -152,6 +171,7 @@ func (m *Main) newReplica(feed tokenmanager.Feed) *tokenmanager.Replica {
 	r.MaxStaleness = m.Config.MaxStaleness
 	r.OnOutage = tokenmanager.OutagePolicy(m.Config.OnStoreOutage)
 	r.SweepEvery = m.Config.SweepEvery
+	r.Now = m.clk().Now
 	m.events = &tmhttp.Hub{}
 	m.metrics = newReplicaMetrics()
 	r.SetHooks(replicaHooks(m.events, m.metrics))
@@ -166,7 +186,7 @@ func (m *Main) newManager(codec tokenmanager.TokenCodec, keys *tokenmanager.KeyS
 	}
 	return tokenmanager.NewManager(tokenmanager.Config{
 		Issuer: c.Issuer, Audience: list(c.Audience), AccessTTL: c.AccessTTL, RefreshTTL: c.RefreshTTL,
-		ReuseGrace: c.ReuseGrace, Leeway: c.Leeway, Check: mode,
+		ReuseGrace: c.ReuseGrace, Leeway: c.Leeway, Check: mode, Now: m.clk().Now,
 	}, codec, m.store, m.replica, keys.RefreshKey, m.Logger)
 }
 
@@ -178,6 +198,7 @@ func (m *Main) listen() error {
 		return fmt.Errorf("--addr: %w", err)
 	}
 	m.listener = ln
+	starting := m.startingHandler()
 	m.handler.Store(&starting)
 	m.server = newHTTPServer(withStoreDeadline(m.Config.StoreTimeout, storeFreePaths(m.Config), http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		(*m.handler.Load()).ServeHTTP(w, r)
@@ -232,6 +253,9 @@ func (m *Main) serve() error {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	m.metrics.register(reg)
+	if m.clockOffset != nil {
+		reg.MustRegister(m.clockOffset)
+	}
 	srv := &tmhttp.Server{
 		Manager:           m.manager,
 		Accounts:          tokenmanager.NewAccounts(m.store, tokenmanager.NewLimiter(limit, nil), m.argon()),
@@ -255,6 +279,22 @@ func (m *Main) serve() error {
 	admin.Handle("/", srv.AdminHandler())
 	admin.HandleFunc("POST /admin/keys/rotate", m.handleRotate)
 	return m.serveAdmin(admin)
+}
+
+// startingHandler answers while the shared store has not been reached yet,
+// or while a setting keeps the server from starting (then /healthz too
+// answers 503 with the reason: a server that cannot start is not healthy).
+func (m *Main) startingHandler() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if e := m.startErr.Load(); e != nil {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusServiceUnavailable)
+			json.NewEncoder(w).Encode(map[string]string{"error": "temporarily_unavailable",
+				"error_description": "the server cannot start: " + (*e).Error()})
+			return
+		}
+		starting.ServeHTTP(w, r)
+	})
 }
 
 // starting answers while the shared store has not been reached yet.
@@ -326,6 +366,9 @@ func adminSocketPath(c *Config) string {
 func (m *Main) ready() error {
 	if !m.replica.Ready() {
 		return errors.New("the cancelled-set replica is not in sync with the store")
+	}
+	if err := m.guardReady(); err != nil {
+		return err
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 	defer cancel()

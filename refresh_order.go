@@ -1,0 +1,88 @@
+package tokenmanager
+
+import (
+	"context"
+	"time"
+)
+
+// Refresh against cancellation: a refresh that completes after a
+// cancellation of its session or subject was acknowledged, on this
+// instance or any other, must yield nothing usable. Two steps make it so,
+// whatever the replicas know:
+//
+//  1. A refresh first rotates the session in the store (compare-and-set),
+//     then asks the store (not the replica) whether the session or its
+//     subject was cancelled with a cut-off after the presented token's
+//     issue; if so it fails and returns nothing.
+//  2. A cut-off is never earlier than the issue time of a token from a
+//     refresh whose step-1 read missed the cancellation. A shared store
+//     (CutoffStore) stamps the cut-off with its own clock inside the write,
+//     ClockMargin ahead, so every token issued before the write (by clocks
+//     that Clock keeps within the margin of the store's) is before it; a
+//     store without that (the embedded one, one process) is serialised by
+//     a lock: a cut-off is taken and written while no refresh is between
+//     its rotation and its check.
+//
+// Either the check sees the cancellation, or every token the refresh
+// returns is covered by it; and the cancelling call returns only once the
+// cut-off is in the past on every instance's clock, so a sign-in after it
+// gets tokens that are valid.
+
+// CutoffStore is implemented by a store shared by many instances: it takes
+// a session's or subject's cut-off from its own clock at the moment of the
+// write (at least margin ahead of it), and the entry's lifetime from the
+// longest that any instance announced, and returns the entry as stored.
+type CutoffStore interface {
+	CancelCutoff(ctx context.Context, c Cancellation, margin time.Duration) (Cancellation, error)
+}
+
+// refreshOrder takes the read side of the refresh lock when the store
+// cannot stamp cut-offs, and returns its release.
+func (m *Manager) refreshOrder() func() {
+	if _, ok := m.cancels.(CutoffStore); ok {
+		return func() {}
+	}
+	m.order.RLock()
+	return m.order.RUnlock
+}
+
+// confirmRefresh asks the store whether the session, or its subject with a
+// cut-off after issued (when the presented refresh token was issued), was
+// cancelled: step 1 above.
+func (m *Manager) confirmRefresh(ctx context.Context, s *Session, issued time.Time) error {
+	cancelled, err := m.cancels.IsCancelled(ctx, &Claims{Subject: s.Subject, SessionID: s.ID, IssuedAt: issued})
+	if err != nil {
+		return Wrap(EUnavailable, err, "cannot confirm with the store that the session is not cancelled")
+	}
+	if cancelled {
+		return Errorf(EInvalidGrant, "the refresh token has been cancelled")
+	}
+	return nil
+}
+
+// cancelCutoff cancels a session or a subject with a fresh cut-off, made
+// durable, and returns the entry as stored and the moment after which the
+// call may return (every instance's clock has passed the cut-off).
+func (m *Manager) cancelCutoff(ctx context.Context, k Kind, id string) (Cancellation, time.Time, error) {
+	cs, ok := m.cancels.(CutoffStore)
+	if !ok {
+		m.order.Lock()
+		defer m.order.Unlock()
+		c := m.cutoffEntry(k, id, m.cutoff())
+		return c, c.Before, m.cancel(ctx, c)
+	}
+	c := m.cutoffEntry(k, id, m.cutoff())
+	if err := c.Validate(); err != nil {
+		return c, time.Time{}, err
+	}
+	m.replica.Set.Add(c) // refused here even if the store fails
+	stored, err := cs.CancelCutoff(ctx, c, m.cfg.ClockMargin)
+	if err != nil {
+		return c, time.Time{}, storeError(err, "the cancellation could not be made durable; retry")
+	}
+	m.replica.Set.Add(stored)
+	if m.OnCancel != nil {
+		m.OnCancel(stored)
+	}
+	return stored, stored.Before.Add(m.cfg.ClockMargin), nil
+}
