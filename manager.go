@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"sync"
 	"time"
 )
 
@@ -93,9 +92,6 @@ type Manager struct {
 	refreshKey []byte
 	verified   *verifiedCache
 	log        *slog.Logger
-	// order serialises refreshes against cut-off cancellations when the
-	// store cannot stamp cut-offs itself (see refreshOrder).
-	order sync.RWMutex
 	// OnCancel, when set, is called after each acknowledged cancellation
 	// (for metrics and events).
 	OnCancel func(Cancellation)
@@ -238,8 +234,6 @@ func (m *Manager) Refresh(ctx context.Context, token string, meta SessionMeta) (
 // that no cancellation of the session or its subject got there first
 // (refresh_order.go says why that makes the order total).
 func (m *Manager) refresh(ctx context.Context, token string, meta SessionMeta) (*TokenPair, refreshToken, uint64, error) {
-	unlock := m.refreshOrder()
-	defer unlock()
 	rt, s, err := m.lookupRefresh(ctx, token)
 	if err != nil {
 		return nil, rt, 0, err

@@ -15,35 +15,27 @@ import (
 //     subject was cancelled with a cut-off after the presented token's
 //     issue; if so it fails and returns nothing.
 //  2. A cut-off is never earlier than the issue time of a token from a
-//     refresh whose step-1 read missed the cancellation. A shared store
-//     (CutoffStore) stamps the cut-off with its own clock inside the write,
-//     ClockMargin ahead, so every token issued before the write (by clocks
-//     that Clock keeps within the margin of the store's) is before it; a
-//     store without that (the embedded one, one process) is serialised by
-//     a lock: a cut-off is taken and written while no refresh is between
-//     its rotation and its check.
+//     refresh whose step-1 read missed the cancellation: the store
+//     (CutoffStore) takes the cut-off inside its write. A shared store
+//     stamps it with its own clock, ClockMargin ahead, so every token
+//     issued before the write (by clocks that Clock keeps within the
+//     margin of the store's) is before it; the embedded store takes it
+//     from the process's clock inside its one write transaction.
 //
 // Either the check sees the cancellation, or every token the refresh
 // returns is covered by it; and the cancelling call returns only once the
 // cut-off is in the past on every instance's clock, so a sign-in after it
 // gets tokens that are valid.
 
-// CutoffStore is implemented by a store shared by many instances: it takes
-// a session's or subject's cut-off from its own clock at the moment of the
-// write (at least margin ahead of it), and the entry's lifetime from the
-// longest that any instance announced, and returns the entry as stored.
+// CutoffStore is implemented by stores that take a session's or subject's
+// cut-off at the moment of the write, atomically with it: a shared store
+// from its own clock (at least margin ahead of it; now is ignored), a
+// store of one process from now; and the entry's lifetime at least the
+// longest that any instance announced. It returns the entry as stored. A
+// store without it gets the cut-off the Manager took before the write,
+// which does not order refreshes against the cancellation.
 type CutoffStore interface {
-	CancelCutoff(ctx context.Context, c Cancellation, margin time.Duration) (Cancellation, error)
-}
-
-// refreshOrder takes the read side of the refresh lock when the store
-// cannot stamp cut-offs, and returns its release.
-func (m *Manager) refreshOrder() func() {
-	if _, ok := m.cancels.(CutoffStore); ok {
-		return func() {}
-	}
-	m.order.RLock()
-	return m.order.RUnlock
+	CancelCutoff(ctx context.Context, c Cancellation, margin time.Duration, now func() time.Time) (Cancellation, error)
 }
 
 // confirmRefresh asks the store whether the session, or its subject with a
@@ -66,8 +58,6 @@ func (m *Manager) confirmRefresh(ctx context.Context, s *Session, issued time.Ti
 func (m *Manager) cancelCutoff(ctx context.Context, k Kind, id string) (Cancellation, time.Time, error) {
 	cs, ok := m.cancels.(CutoffStore)
 	if !ok {
-		m.order.Lock()
-		defer m.order.Unlock()
 		c := m.cutoffEntry(k, id, m.cutoff())
 		return c, c.Before, m.cancel(ctx, c)
 	}
@@ -76,7 +66,7 @@ func (m *Manager) cancelCutoff(ctx context.Context, k Kind, id string) (Cancella
 		return c, time.Time{}, err
 	}
 	m.replica.Set.Add(c) // refused here even if the store fails
-	stored, err := cs.CancelCutoff(ctx, c, m.cfg.ClockMargin)
+	stored, err := cs.CancelCutoff(ctx, c, m.cfg.ClockMargin, m.now)
 	if err != nil {
 		return c, time.Time{}, storeError(err, "the cancellation could not be made durable; retry")
 	}
@@ -84,5 +74,15 @@ func (m *Manager) cancelCutoff(ctx context.Context, k Kind, id string) (Cancella
 	if m.OnCancel != nil {
 		m.OnCancel(stored)
 	}
-	return stored, stored.Before.Add(m.cfg.ClockMargin), nil
+	return stored, m.returnAfter(cs, stored), nil
+}
+
+// returnAfter is when a cancellation stamped by cs may return: once every
+// instance's clock has passed its cut-off (the margin beyond it for a
+// shared store; the cut-off itself for one process).
+func (m *Manager) returnAfter(cs CutoffStore, c Cancellation) time.Time {
+	if _, shared := cs.(TimeSource); shared {
+		return c.Before.Add(m.cfg.ClockMargin)
+	}
+	return c.Before
 }

@@ -101,6 +101,7 @@ func (s *Server) init() {
 	}
 	s.admins = canonicalSet(s.Admins, s.Logger)
 	s.metrics = newMetrics(s.Registry, s.Manager.Replica(), s.Logger)
+	s.metrics.registerAccounts(s.Accounts)
 	if s.Events == nil {
 		s.Events = &Hub{}
 	}

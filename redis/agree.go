@@ -10,6 +10,8 @@ import (
 	"time"
 
 	goredis "github.com/redis/go-redis/v9"
+
+	tm "github.com/tokenmanager/tokenmanager"
 )
 
 // What instances on one Redis must agree on. Each instance registers the
@@ -133,3 +135,10 @@ func compareSettings(mine map[string]string, id, value string) []string {
 	}
 	return out
 }
+
+// The store orders refreshes against cancellations and is the clock of the
+// instances that share it.
+var (
+	_ tm.CutoffStore = (*Store)(nil)
+	_ tm.TimeSource  = (*Store)(nil)
+)

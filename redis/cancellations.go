@@ -35,8 +35,8 @@ func (s *Store) Cancel(ctx context.Context, c tm.Cancellation) error {
 // of it, and an expiry covering the longest lifetime any instance
 // announced (AnnounceLifetime); it returns the entry as stored. This is
 // what orders a cancellation against refreshes on other instances
-// (tokenmanager.CutoffStore).
-func (s *Store) CancelCutoff(ctx context.Context, c tm.Cancellation, margin time.Duration) (tm.Cancellation, error) {
+// (tokenmanager.CutoffStore). The caller's clock is not used.
+func (s *Store) CancelCutoff(ctx context.Context, c tm.Cancellation, margin time.Duration, _ func() time.Time) (tm.Cancellation, error) {
 	life := c.ExpiresAt.Sub(c.Before)
 	return s.cancel(ctx, c, strconv.FormatInt(max(margin.Milliseconds(), 1), 10), life.Milliseconds())
 }
