@@ -126,6 +126,9 @@ func (a *Accounts) SignIn(ctx context.Context, username, password, address strin
 		return nil, Errorf(EInvalidGrant, "wrong username or password")
 	}
 	attempt.Succeeded()
+	if acc.Disabled { // told only to who knows the password
+		return nil, errDisabled()
+	}
 	return acc, nil
 }
 

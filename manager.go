@@ -95,6 +95,11 @@ type Manager struct {
 	// OnCancel, when set, is called after each acknowledged cancellation
 	// (for metrics and events).
 	OnCancel func(Cancellation)
+	// Admit, when set, is asked by Refresh whether the session's subject
+	// may still refresh (a disabled account may not: Accounts.Admit); its
+	// error refuses the refresh. It is asked after the new tokens' issue
+	// time is taken, so a Disable that it misses cancels them.
+	Admit func(ctx context.Context, subject string) error
 }
 
 // NewManager returns a Manager that signs with codec, keeps sessions and
@@ -239,6 +244,11 @@ func (m *Manager) refresh(ctx context.Context, token string, meta SessionMeta) (
 		return nil, rt, 0, err
 	}
 	now := m.now()
+	if m.Admit != nil {
+		if err := m.Admit(ctx, s.Subject); err != nil {
+			return nil, rt, 0, err
+		}
+	}
 	var current uint64
 	var issued time.Time
 	s, err = m.sessions.UpdateSession(ctx, s.ID, func(s *Session) error {

@@ -36,10 +36,12 @@ func Run(t *testing.T, open func(t *testing.T) tokenmanager.Store) {
 	t.Helper()
 	o := closing(open)
 	t.Run("Accounts", func(t *testing.T) { testAccounts(t, o) })
+	t.Run("AccountLifecycle", func(t *testing.T) { testAccountLifecycle(t, o) })
 	t.Run("Sessions", func(t *testing.T) { testSessions(t, o) })
 	t.Run("Cancellations", func(t *testing.T) { testCancellations(t, o) })
 	t.Run("KeySet", func(t *testing.T) { testKeySet(t, o) })
 	t.Run("KeyRotation", func(t *testing.T) { testKeyRotation(t, o) })
+	t.Run("Clients", func(t *testing.T) { testClients(t, o) })
 	t.Run("Ping", func(t *testing.T) {
 		if err := o(t).Ping(t.Context()); err != nil {
 			t.Fatalf("Ping on a healthy store = %v, want nil", err)

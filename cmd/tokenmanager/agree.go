@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"errors"
 	"os"
 	"slices"
 	"strings"
@@ -31,13 +30,14 @@ func (m *Main) clk() *tokenmanager.Clock {
 }
 
 // agree builds the guard of a shared Redis store and runs its first round
-// before the instance serves, so that its clock is corrected from the first
-// token. A store error is returned (start retries); a disagreement is not:
-// the instance starts, and stays not ready while it lasts.
-func (m *Main) agree(ctx context.Context) error {
+// before the service starts, so that its clock is corrected from the first
+// token (if Redis does not answer yet, the guard's next rounds correct it
+// before the instance is ready). A disagreement does not stop the start:
+// the instance serves, and is not ready while it lasts.
+func (m *Main) agree(ctx context.Context) {
 	rs, ok := m.store.(*redis.Store)
 	if !ok {
-		return nil
+		return
 	}
 	c := m.Config
 	m.clockOffset = prometheus.NewGauge(prometheus.GaugeOpts{Name: "tokenmanager_clock_offset_seconds",
@@ -52,10 +52,7 @@ func (m *Main) agree(ctx context.Context) error {
 	if c.AllowEvictingRedis {
 		m.Logger.Warn("--allow-evicting-redis: ready although Redis may evict keys; an evicted cancellation lets a cancelled token back")
 	}
-	if err := m.guard.Round(ctx); tokenmanager.ErrorCode(err) == tokenmanager.EUnavailable {
-		return err
-	}
-	return nil
+	m.guard.Round(ctx)
 }
 
 // agreedSettings are the flags that decide what is refused, as every
@@ -64,11 +61,15 @@ func (m *Main) agreedSettings() map[string]string {
 	c := m.Config
 	admins := canonicalAdmins(c.Admins, m.Logger)
 	slices.Sort(admins)
-	return map[string]string{
-		"--alg": m.codec.Alg(), "--access-ttl": c.AccessTTL.String(), "--refresh-ttl": c.RefreshTTL.String(),
+	out := map[string]string{
+		"--access-ttl": c.AccessTTL.String(), "--refresh-ttl": c.RefreshTTL.String(),
 		"--leeway": c.Leeway.String(), "--admins": strings.Join(admins, ","), "--issuer": c.Issuer,
 		"--audience": strings.Join(list(c.Audience), ","), "--refresh-reuse-grace": c.ReuseGrace.String(),
 	}
+	if c.Alg != "" { // unset follows the stored key, which the start checks against a set one
+		out["--alg"] = c.Alg
+	}
+	return out
 }
 
 // runGuard runs the guard's rounds until ctx ends; wait returns once it
@@ -97,16 +98,4 @@ func instanceID() string {
 	b := make([]byte, 6)
 	rand.Read(b)
 	return host + "/" + hex.EncodeToString(b)
-}
-
-// errStartConfig marks a start-up failure that retrying will not cure (the
-// operator must change a setting): the server then says so on /healthz too.
-type errStartConfig struct{ error }
-
-func (e errStartConfig) Unwrap() error { return e.error }
-
-// permanent reports whether err is such a failure.
-func permanent(err error) bool {
-	var e errStartConfig
-	return errors.As(err, &e)
 }

@@ -1,9 +1,11 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"io"
 	"log/slog"
+	"os/exec"
 	"strings"
 	"syscall"
 	"testing"
@@ -102,7 +104,7 @@ func TestClockAheadDoesNotSweepLiveEntries(t *testing.T) {
 	b := startShared(t, rs.URL())
 	tk := b.user("swept")
 	expect(t, b.do("POST", "/tokens/cancel", tk.AccessToken, nil), 204, "cancel on B")
-	ahead.Main.replica.SweepNow(t.Context())
+	ahead.Main.svc.Load().Replica().SweepNow(t.Context())
 	if _, err := ahead.Main.store.Sweep(t.Context(), time.Now().Add(time.Hour)); err != nil {
 		t.Fatal(err)
 	}
@@ -149,15 +151,29 @@ func TestCancellationOutlivesLongestTTL(t *testing.T) {
 	}
 }
 
-// TestAlgMismatchFailsClearly: an instance started with an --alg other
-// than the stored key's says so on /healthz and /readyz instead of
-// retrying silently while /healthz says 200.
+// TestAlgMismatchFailsClearly: a process started with an --alg other than
+// the stored key's exits with an error that says how to fix it, instead
+// of retrying while /healthz says 200.
 func TestAlgMismatchFailsClearly(t *testing.T) {
 	rs := redistest.Start(t)
 	startShared(t, rs.URL(), "--alg", "ES256")
-	b := startServer(t, t.TempDir(), "--store", rs.URL(), "--alg", "HS256")
-	for _, path := range []string{"/healthz", "/readyz"} {
-		b.waitBody(path, 503, "--alg is HS256 but the stored signing key is ES256", 10*time.Second)
+	cmd := exec.Command(binary(t), "serve", "--addr", "127.0.0.1:0", "--data-dir", t.TempDir(),
+		"--store", rs.URL(), "--alg", "HS256")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err == nil || !strings.Contains(stderr.String(), "the stored signing key is ES256") {
+			t.Fatalf("exit %v, stderr %s; want a failure naming the stored key's algorithm", err, stderr.String())
+		}
+	case <-time.After(30 * time.Second):
+		cmd.Process.Kill()
+		t.Fatalf("still running 30s after start with a mismatched --alg: %s", stderr.String())
 	}
 }
 
