@@ -26,16 +26,17 @@ import (
 // records they point to.
 var (
 	bucketMeta          = []byte("meta")
-	bucketAccounts      = []byte("accounts")         // canonical username -> account
-	bucketSessions      = []byte("sessions")         // session id -> session
-	bucketSessionSubj   = []byte("session_subjects") // subject index -> nothing
-	bucketSessionExpiry = []byte("session_expiry")   // expiry index -> nothing
-	bucketCancels       = []byte("cancellations")    // Cancellation.Key() -> cancellation
-	bucketCancelExpiry  = []byte("cancel_expiry")    // expiry index -> nothing
-	bucketKeys          = []byte("keyset")           // keyKeySet -> key set
+	bucketAccounts      = []byte("accounts")          // canonical username -> account
+	bucketSessions      = []byte("sessions")          // session id -> session
+	bucketSessionSubj   = []byte("session_subjects")  // subject index -> nothing
+	bucketSessionExpiry = []byte("session_expiry")    // expiry index -> nothing
+	bucketCancels       = []byte("cancellations")     // Cancellation.Key() -> cancellation
+	bucketCancelExpiry  = []byte("cancel_expiry")     // expiry index -> nothing
+	bucketKeys          = []byte("keyset")            // keyKeySet -> key set
+	bucketSkeletons     = []byte("account_skeletons") // UsernameSkeleton -> canonical username
 
 	allBuckets = [][]byte{bucketMeta, bucketAccounts, bucketSessions, bucketSessionSubj,
-		bucketSessionExpiry, bucketCancels, bucketCancelExpiry, bucketKeys}
+		bucketSessionExpiry, bucketCancels, bucketCancelExpiry, bucketKeys, bucketSkeletons}
 )
 
 // formatVersion is the layout of the file; Open refuses a file written in
@@ -50,7 +51,8 @@ const lockTimeout = time.Second
 
 // Store is the embedded tokenmanager.Store, kept in one bbolt file.
 type Store struct {
-	db *bbolt.DB
+	db    *bbolt.DB
+	group group // commits concurrent durable writes together (group.go)
 }
 
 var _ tokenmanager.Store = (*Store)(nil)
@@ -70,7 +72,7 @@ func Open(path string) (*Store, error) {
 	} else if err != nil {
 		return nil, tokenmanager.Wrap(tokenmanager.EUnavailable, err, "cannot open the store "+path)
 	}
-	s := &Store{db: db}
+	s := &Store{db: db, group: group{db: db}}
 	if err := s.init(); err != nil {
 		db.Close()
 		return nil, err
@@ -86,6 +88,9 @@ func (s *Store) init() error {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 				return tokenmanager.Wrap(tokenmanager.EUnavailable, err, "cannot create the store's buckets")
 			}
+		}
+		if err := backfillSkeletons(tx); err != nil {
+			return err
 		}
 		meta := tx.Bucket(bucketMeta)
 		switch v := meta.Get(keyVersion); {
