@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"sync/atomic"
 	"time"
 )
 
@@ -89,7 +90,7 @@ type Manager struct {
 	sessions   SessionStore
 	cancels    CancellationStore
 	replica    *Replica
-	refreshKey []byte
+	refreshKey atomic.Pointer[[]byte] // SetRefreshKey replaces it after a store's data loss
 	verified   *verifiedCache
 	log        *slog.Logger
 	// OnCancel, when set, is called after each acknowledged cancellation
@@ -110,8 +111,10 @@ func NewManager(cfg Config, codec TokenCodec, sessions SessionStore, replica *Re
 	if logger == nil {
 		logger = slog.Default()
 	}
-	return &Manager{cfg: cfg, codec: codec, sessions: sessions, cancels: replica.Store,
-		replica: replica, refreshKey: refreshKey, log: logger, verified: newVerifiedCache(cfg.VerifyCacheMemory)}
+	m := &Manager{cfg: cfg, codec: codec, sessions: sessions, cancels: replica.Store,
+		replica: replica, log: logger, verified: newVerifiedCache(cfg.VerifyCacheMemory)}
+	m.refreshKey.Store(&refreshKey)
+	return m
 }
 
 // Config returns the manager's configuration, defaults filled in.
@@ -135,7 +138,7 @@ func (m *Manager) Issue(ctx context.Context, subject string, meta SessionMeta) (
 		Generation: 1, Salt: randomBytes(16), RotatedAt: now,
 		RefreshExpiresAt: now.Add(m.cfg.RefreshTTL),
 	}
-	refresh := deriveRefreshToken(m.refreshKey, s, s.Generation)
+	refresh := deriveRefreshToken(m.rkey(), s, s.Generation)
 	s.RefreshHash = HashToken(refresh)
 	if err := m.sessions.CreateSession(ctx, s); err != nil {
 		return nil, storeError(err, "cannot create the session")
@@ -276,7 +279,7 @@ func (m *Manager) refresh(ctx context.Context, token string, meta SessionMeta) (
 	if err := m.confirmRefresh(ctx, s, issued); err != nil {
 		return nil, rt, current, err
 	}
-	pair, err := m.pair(s, deriveRefreshToken(m.refreshKey, s, s.Generation), now)
+	pair, err := m.pair(s, deriveRefreshToken(m.rkey(), s, s.Generation), now)
 	return pair, rt, current, err
 }
 
@@ -301,7 +304,7 @@ func (m *Manager) rotate(s *Session, now time.Time) {
 	s.Generation++
 	s.RotatedAt = now
 	s.RefreshExpiresAt = now.Add(m.cfg.RefreshTTL)
-	s.RefreshHash = HashToken(deriveRefreshToken(m.refreshKey, s, s.Generation))
+	s.RefreshHash = HashToken(deriveRefreshToken(m.rkey(), s, s.Generation))
 }
 
 // lookupRefresh parses a refresh token and returns its live session. Every
@@ -318,7 +321,7 @@ func (m *Manager) lookupRefresh(ctx context.Context, token string) (refreshToken
 	} else if err != nil {
 		return rt, nil, storeError(err, "cannot read the session")
 	}
-	if !rt.genuine(m.refreshKey, s) {
+	if !rt.genuine(m.rkey(), s) {
 		return rt, nil, Errorf(EInvalidGrant, "unknown refresh token")
 	}
 	if m.sessionCancelled(s) {

@@ -152,7 +152,7 @@ func (m *Manager) RevokeRefresh(ctx context.Context, token string) error {
 	} else if err != nil {
 		return storeError(err, "cannot read the session")
 	}
-	if !rt.genuine(m.refreshKey, s) {
+	if !rt.genuine(m.rkey(), s) {
 		return Errorf(EInvalidGrant, "unknown refresh token")
 	}
 	return m.CancelSession(ctx, s.ID)

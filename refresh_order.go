@@ -86,3 +86,17 @@ func (m *Manager) returnAfter(cs CutoffStore, c Cancellation) time.Time {
 	}
 	return c.Before
 }
+
+// rkey returns the refresh key.
+func (m *Manager) rkey() []byte { return *m.refreshKey.Load() }
+
+// SetRefreshKey replaces the key refresh tokens are derived from. Instances
+// sharing a store must all use the store's: after the store lost its data
+// and another instance stored a key set first, this instance adopts that
+// set's refresh key (its own refresh tokens then stop working, as the
+// sessions they belonged to are gone with the data).
+func (m *Manager) SetRefreshKey(k []byte) {
+	if len(k) > 0 {
+		m.refreshKey.Store(&k)
+	}
+}

@@ -40,6 +40,7 @@ type Replica struct {
 	live     atomic.Bool
 	cutOffAt atomic.Int64 // unix nanos when the feed or store was lost; 0 while live
 	hooks    ReplicaHooks
+	journal  *journal // see KeepForRestore
 }
 
 // ReplicaHooks lets the program count what the replica does (metrics)
@@ -113,6 +114,7 @@ func (r *Replica) Load(ctx context.Context) error {
 	for _, c := range cs {
 		r.Set.Add(c)
 	}
+	r.restoreMissing(ctx, cs)
 	if h := r.hooks.Reload; h != nil {
 		h(r.Now().Sub(start), len(cs))
 	}
@@ -123,6 +125,7 @@ func (r *Replica) Load(ctx context.Context) error {
 // Apply implements FeedHandler: a cancellation made by another instance.
 func (r *Replica) Apply(c Cancellation) {
 	r.Set.Add(c)
+	r.journal.add(c)
 	if h := r.hooks.Applied; h != nil {
 		h(c)
 	}
@@ -208,6 +211,7 @@ func (r *Replica) sweepLoop(ctx context.Context) {
 func (r *Replica) SweepNow(ctx context.Context) {
 	now := r.Now()
 	n := r.Set.Sweep(now)
+	r.journal.sweep(now)
 	if h := r.hooks.Swept; h != nil {
 		h(n)
 	}

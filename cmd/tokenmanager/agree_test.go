@@ -200,3 +200,43 @@ func grepLines(s, word string) string {
 	}
 	return strings.Join(out, "\n")
 }
+
+// TestDataLossRestored: Redis loses everything (FLUSHALL) under two
+// instances. They put back the cancellations their replicas hold and the
+// key set they sign with, so an instance started afterwards refuses the
+// cancelled token, and all three keep one key set and one refresh key: a
+// refresh token issued by the new instance refreshes on the old ones.
+func TestDataLossRestored(t *testing.T) {
+	rs := redistest.Start(t)
+	flags := []string{"--key-refresh", "200ms"}
+	a, b := startShared(t, rs.URL(), flags...), startShared(t, rs.URL(), flags...)
+	tk := a.user("lost")
+	expect(t, b.do("POST", "/tokens/cancel", tk.AccessToken, nil), 204, "cancel on B")
+	kids := a.jwksKids()
+	rdb := goredis.NewClient(&goredis.Options{Addr: rs.Addr()})
+	defer rdb.Close()
+	if err := rdb.FlushAll(t.Context()).Err(); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		n, _ := rdb.HLen(t.Context(), "tm:{c}:all").Result()
+		k, _ := rdb.Exists(t.Context(), "tm:keyset").Result()
+		if n > 0 && k == 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("15s after the loss: %d cancellations and %d key sets back in Redis", n, k)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	c := startShared(t, rs.URL(), flags...)
+	expect(t, c.do("GET", "/account", tk.AccessToken, nil), 401, "the cancelled token on an instance started after the loss")
+	if got := c.jwksKids(); strings.Join(got, ",") != strings.Join(kids, ",") {
+		t.Fatalf("the new instance publishes keys %v, the old ones %v", got, kids)
+	}
+	fresh := c.user("after") // accounts were lost with the data: sign up again
+	r := a.do("POST", "/tokens/refresh", "", map[string]string{"refresh_token": fresh.RefreshToken})
+	expect(t, r, 200, "a refresh token of the new instance, on an old one")
+	expect(t, b.do("GET", "/account", decodeTokens(t, r).AccessToken, nil), 200, "A's token on B")
+}
