@@ -66,17 +66,20 @@ func (s *Store) cancel(ctx context.Context, c tm.Cancellation, margin string, li
 	return c, nil
 }
 
-// IsCancelled reads the token's, the session's and the subject's entries
-// from the {c}:all hash with one HMGET and applies the rule of
-// tokenmanager.CancelledSet.Check: the token's jti is cancelled, or its
-// session or subject was cancelled after the token was issued. It reads
-// the hash, not the per-entry keys: those carry TTLs, which an evicting
-// maxmemory-policy removes first. An entry past its expiry that is not
-// swept yet can only match tokens that have expired too.
+// IsCancelled reads the token's, the session's, the subject's and the
+// signing key's entries from the {c}:all hash with one HMGET and applies
+// the rule of tokenmanager.CancelledSet.Check: the token's jti or its key
+// is cancelled, or its session or subject was cancelled after the token
+// was issued. It reads the hash, not the per-entry keys: those carry TTLs,
+// which an evicting maxmemory-policy removes first. An entry past its
+// expiry that is not swept yet can only match tokens that have expired too.
 func (s *Store) IsCancelled(ctx context.Context, c *tm.Claims) (bool, error) {
 	fields := []string{
 		tm.Cancellation{Kind: tm.KindToken, Issuer: c.Issuer, ID: c.ID}.Key(),
 		tm.Cancellation{Kind: tm.KindSubject, ID: c.Subject}.Key(),
+	}
+	if c.KeyID != "" { // a revoked key refuses its tokens whenever issued
+		fields = append(fields, tm.Cancellation{Kind: tm.KindKey, ID: c.KeyID}.Key())
 	}
 	if c.SessionID != "" {
 		fields = append(fields, tm.Cancellation{Kind: tm.KindSession, ID: c.SessionID}.Key())
@@ -85,7 +88,7 @@ func (s *Store) IsCancelled(ctx context.Context, c *tm.Claims) (bool, error) {
 	if err != nil {
 		return false, unavailable(err, "cannot ask Redis for cancellations")
 	}
-	if vals[0] != nil && c.ID != "" {
+	if (vals[0] != nil && c.ID != "") || (c.KeyID != "" && vals[2] != nil) {
 		return true, nil
 	}
 	iat := c.IssuedAt.UnixMilli()

@@ -27,7 +27,7 @@ func commands() []command {
 		{"disable-user", "USERNAME", "cancel every token of a user and refuse their sign-ins until enable-user", disableUser},
 		{"enable-user", "USERNAME", "let a disabled user sign in again", enableUser},
 		{"delete-user", "USERNAME", "cancel every token of a user and delete the account", deleteUser},
-		{"keys", "rotate|list", "make a new signing key active (old ones verify until their tokens expire), or list the keys", keysCommand},
+		{"keys", "rotate|list|revoke", "publish a new signing key that signs after the JWKS cache lifetime (--now: at once), list the keys and their states, or revoke a leaked key (KID)", keysCommand},
 		{"status", "", "show the cancelled set's size and the replica's state", status},
 		{"healthcheck", "[--url URL]", "exit 0 when the server's /healthz answers 200 (for container health checks)", healthcheck},
 		{"version", "", "print the version", printVersion},
