@@ -47,10 +47,13 @@ func (o *raceOutcome) fail(format string, args ...any) {
 // Redis, raceTrials times each. A survivor is an access or refresh token
 // returned by the refresh that still works on either instance once both
 // calls have returned (and B has heard of the cancellation): there must be
-// none. The embedded case does the same on one instance.
+// none, also when B's clock runs 3s ahead of Redis's (within --leeway).
+// The embedded case does the same on one instance.
 func TestRefreshRacesCancel(t *testing.T) {
 	rs := redistest.Start(t)
 	a, b := startShared(t, rs.URL()), startShared(t, rs.URL())
+	ahead := startSkewed(t, rs.URL(), 3*time.Second, "--max-clock-offset", "5s") // within --leeway
+	ahead.waitStatus("/readyz", "", 200, 20*time.Second)
 	emb := startServer(t, t.TempDir())
 	for _, tc := range []struct {
 		name     string
@@ -60,6 +63,8 @@ func TestRefreshRacesCancel(t *testing.T) {
 	}{
 		{"Redis/Session", a, b, "session", "two"},
 		{"Redis/User", a, b, "user", "two"},
+		{"Redis/SessionClockAhead", a, ahead, "session", "two (B 3s ahead)"},
+		{"Redis/UserClockAhead", a, ahead, "user", "two (B 3s ahead)"},
 		{"Embedded/Session", emb, emb, "session", "one"},
 		{"Embedded/User", emb, emb, "user", "one"},
 	} {

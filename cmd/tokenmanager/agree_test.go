@@ -139,7 +139,7 @@ func TestCancellationOutlivesLongestTTL(t *testing.T) {
 	short := startServer(t, t.TempDir(), "--store", rs.URL(), "--access-ttl", "1m", "--refresh-ttl", "1m")
 	short.waitBody("/readyz", 503, "disagree", 10*time.Second) // started, and says it differs
 	tk := long.user("lived")
-	expect(t, short.do("POST", "/sign-out?scope=local", tk.AccessToken, nil), 204, "sign-out on the short instance")
+	expect(t, short.do("POST", "/tokens/revoke", "", map[string]string{"refresh_token": tk.RefreshToken}), 204, "revoke on the short instance")
 	rdb := goredis.NewClient(&goredis.Options{Addr: rs.Addr()})
 	defer rdb.Close()
 	ttl, err := rdb.PTTL(t.Context(), "tm:{c}:e:s:"+tk.SessionID).Result()
