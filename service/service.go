@@ -128,6 +128,13 @@ func (s *Service) build(ctx context.Context) error {
 	if o.HS256Secret == nil { // never store an operator's secret
 		s.keys.holdKeys(keys, s.Manager.SetRefreshKey)
 	}
+	if o.StatusListURL != "" {
+		st, ok := s.store.(tokenmanager.StatusStore)
+		if !ok {
+			return tokenmanager.Errorf(tokenmanager.EInvalid, "store %T keeps no status lists", s.store)
+		}
+		s.Manager.Status = tokenmanager.NewStatusLists(st, o.StatusListURL, o.AccessTTL+o.Leeway)
+	}
 	return nil
 }
 
