@@ -27,6 +27,9 @@ func commands() []command {
 		{"sessions", "USERNAME", "list a user's live sessions", listSessions},
 		{"keys", "rotate|list", "make a new signing key active (old ones verify until their tokens expire), or list the keys", keysCommand},
 		{"status", "", "show the cancelled set's size and the replica's state", status},
+		{"backup", "FILE", "write a consistent copy of the store to FILE (from the running server, or the store itself)", backupCommand},
+		{"restore", "FILE", "put a backup back as the store (the server stopped; an embedded store's old file is kept beside it)", restoreCommand},
+		{"migrate", "--to URL|DIR", "copy every account, session, key and live cancellation to an empty store (--from: the source)", migrateCommand},
 		{"healthcheck", "[--url URL]", "exit 0 when the server's /healthz answers 200 (for container health checks)", healthcheck},
 		{"version", "", "print the version", printVersion},
 	}

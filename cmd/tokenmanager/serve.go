@@ -72,6 +72,9 @@ func (m *Main) Open(ctx context.Context) error {
 		return err
 	}
 	m.store, m.feed = store, feed
+	if err := refuseNewerFormat(ctx, store); err != nil {
+		return err
+	}
 	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	m.cancel, m.done = cancel, make(chan struct{})
 	if err := m.listen(); err != nil {
@@ -133,6 +136,9 @@ func (m *Main) start(ctx context.Context) error {
 // manager, without serving: the operator commands use it too.
 func (m *Main) build(ctx context.Context) error {
 	c := m.Config
+	if err := upgradeFormat(ctx, m.store); err != nil {
+		return err
+	}
 	keys, err := signingKeys(ctx, m.store, c)
 	if err != nil {
 		return err
@@ -254,6 +260,7 @@ func (m *Main) serve() error {
 	admin := http.NewServeMux()
 	admin.Handle("/", srv.AdminHandler())
 	admin.HandleFunc("POST /admin/keys/rotate", m.handleRotate)
+	admin.HandleFunc("GET /admin/backup", m.handleBackup)
 	return m.serveAdmin(admin)
 }
 
@@ -363,6 +370,7 @@ func openStore(ctx context.Context, c *Config, log *slog.Logger) (tokenmanager.S
 		if err != nil {
 			return nil, nil, fmt.Errorf("embedded store: %w", err)
 		}
+		s.SetLogger(log)
 		return s, nil, nil
 	}
 	return openShared(ctx, c, log)
