@@ -11,6 +11,8 @@ type Account struct {
 	Username     string    `json:"username"`
 	PasswordHash string    `json:"-"`
 	CreatedAt    time.Time `json:"created_at"`
+	// Disabled accounts cannot sign in or refresh (see Accounts.Disable).
+	Disabled bool `json:"disabled,omitempty"`
 }
 
 // AccountStore keeps accounts.
@@ -21,4 +23,6 @@ type AccountStore interface {
 	// Account returns the account with that canonical username, or an
 	// ENotFound error.
 	Account(ctx context.Context, username string) (*Account, error)
+	// AccountEditor changes and deletes accounts (account_lifecycle.go).
+	AccountEditor
 }

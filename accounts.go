@@ -2,7 +2,6 @@ package tokenmanager
 
 import (
 	"context"
-	"runtime"
 	"time"
 	"unicode/utf8"
 
@@ -62,28 +61,17 @@ type Accounts struct {
 	limiter *Limiter
 	argon   Argon2Params
 	now     func() time.Time
-	dummy   string        // a hash to check against for unknown users
-	hashing chan struct{} // bounds concurrent argon2 runs (19 MiB each)
+	dummy   string    // a hash to check against for unknown users
+	gate    *hashGate // bounds the argon2id runs in flight by memory
 }
-
-// acquire waits for a hashing slot: argon2id takes 19 MiB per run, so a
-// burst of sign-ins must queue rather than exhaust memory.
-func (a *Accounts) acquire(ctx context.Context) error {
-	select {
-	case a.hashing <- struct{}{}:
-		return nil
-	case <-ctx.Done():
-		return Wrap(EUnavailable, ctx.Err(), "the server is busy; try again")
-	}
-}
-
-func (a *Accounts) release() { <-a.hashing }
 
 // NewAccounts returns the account service; limiter may be nil (no limit).
+// Password hashing gets DefaultHashMemory and DefaultHashWait; see
+// WithHashBudget.
 func NewAccounts(store AccountStore, limiter *Limiter, argon Argon2Params) *Accounts {
-	return &Accounts{store: store, limiter: limiter, argon: argon, now: time.Now,
-		dummy:   HashPassword("not a password of anyone", argon),
-		hashing: make(chan struct{}, 2*runtime.GOMAXPROCS(0))}
+	a := &Accounts{store: store, limiter: limiter, argon: argon, now: time.Now,
+		dummy: HashPassword("not a password of anyone", argon)}
+	return a.WithHashBudget(DefaultHashMemory, DefaultHashWait)
 }
 
 // SignUp creates an account. It fails with EInvalid for a bad name or
@@ -96,11 +84,11 @@ func (a *Accounts) SignUp(ctx context.Context, username, password string) (*Acco
 	if err := ValidatePassword(password); err != nil {
 		return nil, err
 	}
-	if err := a.acquire(ctx); err != nil {
+	if err := a.gate.acquire(ctx); err != nil {
 		return nil, err
 	}
-	defer a.release()
-	acc := &Account{Username: name, PasswordHash: HashPassword(password, a.argon), CreatedAt: a.now().UTC().Truncate(time.Millisecond)}
+	defer a.gate.release()
+	acc := &Account{Username: name, PasswordHash: a.gate.hash(password, a.argon), CreatedAt: a.now().UTC().Truncate(time.Millisecond)}
 	if err := a.store.CreateAccount(ctx, acc); err != nil {
 		if ErrorCode(err) == EConflict {
 			return nil, Errorf(EConflict, "username is taken")
@@ -112,36 +100,46 @@ func (a *Accounts) SignUp(ctx context.Context, username, password string) (*Acco
 
 // SignIn checks a username and password. A wrong name and a wrong
 // password get the same EInvalidGrant answer after the same work (an
-// unknown name is checked against a dummy hash). Failures are counted per
-// username and client address; past the limit it answers ERateLimited.
+// unknown name is checked against a dummy hash). The limiter's allowance
+// is taken before the hash runs, and given back only on success: past
+// the limit it answers ERateLimited, however many attempts arrive at once.
+// When no hashing slot frees up in time it answers EUnavailable.
 func (a *Accounts) SignIn(ctx context.Context, username, password, address string) (*Account, error) {
 	name, nameErr := CanonicalUsername(username)
-	key := name + "\x00" + address
 	if nameErr != nil {
-		key = "\x00invalid\x00" + address // bounded: never the raw name
+		name = ""
 	}
-	if ok, wait := a.limiter.Allow(key); !ok {
-		e := Errorf(ERateLimited, "too many failed sign-ins; try again in %s", wait.Round(time.Second))
-		e.Retry = wait
-		return nil, e
-	}
-	if err := a.acquire(ctx); err != nil {
-		return nil, err
-	}
-	defer a.release()
-	acc, err := a.lookup(ctx, name, nameErr)
+	attempt, err := a.limiter.Begin(name, address)
 	if err != nil {
 		return nil, err
 	}
+	if err := a.gate.acquire(ctx); err != nil {
+		return nil, err // the attempt stays counted
+	}
+	defer a.gate.release()
+	acc, err := a.lookup(ctx, name, nameErr)
+	if err != nil {
+		attempt.Unchecked()
+		return nil, err
+	}
+	if !a.checkPassword(password, acc) {
+		return nil, Errorf(EInvalidGrant, "wrong username or password")
+	}
+	attempt.Succeeded()
+	if acc.Disabled { // told only to who knows the password
+		return nil, errDisabled()
+	}
+	return acc, nil
+}
+
+// checkPassword checks password against acc's hash, or against the dummy
+// hash when there is no account, so both cost one hash.
+func (a *Accounts) checkPassword(password string, acc *Account) bool {
 	hash := a.dummy
 	if acc != nil {
 		hash = acc.PasswordHash
 	}
-	if !CheckPassword(password, hash) || acc == nil {
-		a.limiter.Fail(key)
-		return nil, Errorf(EInvalidGrant, "wrong username or password")
-	}
-	return acc, nil
+	return a.gate.check(password, hash) && acc != nil
 }
 
 // lookup returns the account, nil for an unknown or invalid name, or a

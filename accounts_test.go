@@ -60,27 +60,6 @@ func TestPasswordHash(t *testing.T) {
 	}
 }
 
-func TestLimiter(t *testing.T) {
-	now := t0
-	l := NewLimiter(Limit{N: 3, Window: time.Minute}, func() time.Time { return now })
-	for range 3 {
-		if ok, _ := l.Allow("alice\x00ip1"); !ok {
-			t.Fatal("refused before the limit")
-		}
-		l.Fail("alice\x00ip1")
-	}
-	if ok, wait := l.Allow("alice\x00ip1"); ok || wait != time.Minute {
-		t.Fatalf("Allow = %v, %v; want refused for 1m", ok, wait)
-	}
-	if ok, _ := l.Allow("alice\x00ip2"); !ok {
-		t.Fatal("another address is locked out too")
-	}
-	now = now.Add(time.Minute)
-	if ok, _ := l.Allow("alice\x00ip1"); !ok {
-		t.Fatal("still refused after the window")
-	}
-}
-
 func TestParseLimit(t *testing.T) {
 	for in, want := range map[string]Limit{"10/15m": {10, 15 * time.Minute}, "off": {}, "0/1s": {0, time.Second}} {
 		if got, err := ParseLimit(in); err != nil || got != want {

@@ -110,16 +110,29 @@ func (s *CancelledSet) Len() int { return int(s.size.Load()) }
 // Check returns the kind of the cancellation that refuses a token with
 // these claims, and false when the token is not cancelled. A token is
 // refused when its jti is cancelled, or when its session or subject was
-// cancelled after the token was issued.
+// cancelled after the token was issued. The three keys are hashed first and
+// their filter blocks read together, so the common answer (not cancelled)
+// waits for the memory once rather than three times in a row.
 func (s *CancelledSet) Check(c *Claims) (Kind, bool) {
+	f := s.filter.Load()
+	ht := s.hash(KindToken, c.Issuer, c.ID)
+	hu := s.hash(KindSubject, "", c.Subject)
+	var hs uint64
+	if c.SessionID != "" {
+		hs = s.hash(KindSession, "", c.SessionID)
+	}
+	mt, mu := f.mayContain(ht), f.mayContain(hu)
+	ms := c.SessionID != "" && f.mayContain(hs)
+	if !mt && !ms && !mu {
+		return 0, false
+	}
 	iat := c.IssuedAt.UnixMilli()
-	if s.match(KindToken, c.Issuer, c.ID, iat, true) {
+	switch {
+	case mt && s.lookup(ht, iat, true):
 		return KindToken, true
-	}
-	if c.SessionID != "" && s.match(KindSession, "", c.SessionID, iat, false) {
+	case ms && s.lookup(hs, iat, false):
 		return KindSession, true
-	}
-	if s.match(KindSubject, "", c.Subject, iat, false) {
+	case mu && s.lookup(hu, iat, false):
 		return KindSubject, true
 	}
 	return 0, false
@@ -138,9 +151,12 @@ func (s *CancelledSet) IsSessionCancelled(id string) bool {
 
 func (s *CancelledSet) match(k Kind, iss, id string, iat int64, any bool) bool {
 	h := s.hash(k, iss, id)
-	if !s.filter.Load().mayContain(h) {
-		return false
-	}
+	return s.filter.Load().mayContain(h) && s.lookup(h, iat, any)
+}
+
+// lookup reads the entry of hash h, past the filter: it matches when it
+// exists and either any entry counts or its cut-off is after iat.
+func (s *CancelledSet) lookup(h uint64, iat int64, any bool) bool {
 	sh := &s.shards[h&(shardCount-1)]
 	sh.mu.RLock()
 	e, ok := sh.m[h]

@@ -47,6 +47,7 @@ type dumpAccount struct {
 	Username     string    `json:"username"`
 	PasswordHash string    `json:"password_hash"`
 	CreatedAt    time.Time `json:"created_at"`
+	Disabled     bool      `json:"disabled,omitempty"`
 }
 
 type dumpSession struct {

@@ -14,6 +14,7 @@ const (
 	EInvalidToken = "invalid_token"           // bad, expired or cancelled access token: 401
 	EInvalidGrant = "invalid_grant"           // wrong credentials or refresh token: 401
 	EForbidden    = "insufficient_scope"      // authenticated but not allowed: 403
+	EAccessDenied = "access_denied"           // a disabled account, or a wrong password of the signed-in user: 403
 	ENotFound     = "not_found"               // no such thing: 404
 	EConflict     = "conflict"                // already exists: 409
 	ETooLarge     = "request_too_large"       // body or token over its limit: 413

@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -37,86 +38,75 @@ func (l Limit) String() string {
 	return fmt.Sprintf("%d/%s", l.N, l.Window)
 }
 
-// Limiter counts failures per key in fixed windows: once a key has N
-// failures in its window, it is refused until the window ends. Keys are
-// username+address, so an attacker elsewhere cannot lock a user out, and
-// the lock always lifts. Memory is bounded by MaxKeys.
+// DefaultLimiterKeys bounds each table of a Limiter: about 15 MB at most.
+const DefaultLimiterKeys = 100_000
+
+// Limiter counts sign-in attempts per key in fixed windows: once a key
+// has used its N attempts in its window, it is refused until the window
+// ends. An attempt is taken before the password is checked (a pending
+// attempt counts, so no burst of any size gets more than N checked) and
+// given back only when it succeeds. Keys are username + client network,
+// so an attacker elsewhere cannot lock a user out, and the lock always
+// lifts. With WithUserLimit, a second, larger allowance per username
+// across every network paces a distributed guesser (see Begin).
+//
+// Memory is bounded by MaxKeys per table: past it, expired windows are
+// dropped, then the oldest window is evicted (counted by Evictions). The
+// table never stops tracking new keys: a full table does not fail open.
 type Limiter struct {
-	limit   Limit
-	now     func() time.Time
-	mu      sync.Mutex
-	windows map[string]*window
-	// MaxKeys bounds the keys tracked, so a flood of made-up usernames
-	// cannot exhaust memory: past it, expired windows are dropped, and if
-	// none has expired, the new key is not tracked.
+	limit    Limit
+	now      func() time.Time
+	mu       sync.Mutex
+	windows  windowTable
+	user     *pacer     // nil without a per-user limit
+	known    knownTable // client networks that signed in as a user
+	evicted  atomic.Uint64
+	initOnce sync.Once
+	// MaxKeys bounds the keys tracked in each table (DefaultLimiterKeys
+	// by default); set it before first use.
 	MaxKeys int
 }
 
-type window struct {
-	start    time.Time
-	failures int
-}
-
-// NewLimiter returns a limiter for l; now may be nil.
+// NewLimiter returns a limiter of l attempts per username and client
+// network; now may be nil.
 func NewLimiter(l Limit, now func() time.Time) *Limiter {
 	if now == nil {
 		now = time.Now
 	}
-	return &Limiter{limit: l, now: now, windows: map[string]*window{}, MaxKeys: 100_000}
+	return &Limiter{limit: l, now: now, MaxKeys: DefaultLimiterKeys}
 }
 
-// Allow reports whether key may try again, and if not, how long until it may.
-func (l *Limiter) Allow(key string) (bool, time.Duration) {
-	if l == nil || l.limit.N == 0 {
-		return true, 0
+// WithUserLimit adds a per-username limit across every client network
+// and returns l: it paces a guesser spread over many addresses (see
+// Begin). u.N should be well above the per-network limit; 0 turns it off.
+// Call it before first use.
+func (l *Limiter) WithUserLimit(u Limit) *Limiter {
+	if u.N > 0 {
+		l.user = &pacer{limit: u}
 	}
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	w := l.current(key, false)
-	if w == nil || w.failures < l.limit.N {
-		return true, 0
-	}
-	return false, w.start.Add(l.limit.Window).Sub(l.now())
+	return l
 }
 
-// Fail counts a failure of key.
-func (l *Limiter) Fail(key string) {
-	if l == nil || l.limit.N == 0 {
-		return
+// Evictions returns how many tracked keys were evicted because a table
+// was full (exported as a metric: a non-zero rate means MaxKeys is too
+// small for the traffic, or a flood of made-up names is under way).
+func (l *Limiter) Evictions() uint64 {
+	if l == nil {
+		return 0
 	}
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if w := l.current(key, true); w != nil {
-		w.failures++
-	}
+	return l.evicted.Load()
 }
 
-// current returns key's window if it is still running, starting a new one
-// when create is set.
-func (l *Limiter) current(key string, create bool) *window {
-	now := l.now()
-	w, ok := l.windows[key]
-	if ok && now.Sub(w.start) < l.limit.Window {
-		return w
-	}
-	if !create {
-		return nil
-	}
-	if len(l.windows) >= l.MaxKeys {
-		l.dropExpired(now)
-		if len(l.windows) >= l.MaxKeys {
-			return nil
+// init sizes the tables on first use, so MaxKeys may be set after New.
+func (l *Limiter) init() {
+	l.initOnce.Do(func() {
+		if l.MaxKeys <= 0 {
+			l.MaxKeys = DefaultLimiterKeys
 		}
-	}
-	w = &window{start: now}
-	l.windows[key] = w
-	return w
-}
-
-func (l *Limiter) dropExpired(now time.Time) {
-	for k, w := range l.windows {
-		if now.Sub(w.start) >= l.limit.Window {
-			delete(l.windows, k)
+		l.windows.init(l.MaxKeys, &l.evicted)
+		l.known.init(l.MaxKeys, nil) // forgetting a known network only paces it
+		if l.user != nil {
+			l.user.table.init(l.MaxKeys, &l.evicted)
 		}
-	}
+	})
 }

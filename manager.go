@@ -86,6 +86,11 @@ type Manager struct {
 	// OnCancel, when set, is called after each acknowledged cancellation
 	// (for metrics and events).
 	OnCancel func(Cancellation)
+	// Admit, when set, is asked by Refresh whether the session's subject
+	// may still refresh (a disabled account may not: Accounts.Admit); its
+	// error refuses the refresh. It is asked after the new tokens' issue
+	// time is taken, so a Disable that it misses cancels them.
+	Admit func(ctx context.Context, subject string) error
 }
 
 // NewManager returns a Manager that signs with codec, keeps sessions and
@@ -214,6 +219,11 @@ func (m *Manager) Refresh(ctx context.Context, token string, meta SessionMeta) (
 		return nil, err
 	}
 	now := m.now()
+	if m.Admit != nil {
+		if err := m.Admit(ctx, s.Subject); err != nil {
+			return nil, err
+		}
+	}
 	var current uint64
 	s, err = m.sessions.UpdateSession(ctx, s.ID, func(s *Session) error {
 		current = s.Generation
@@ -233,6 +243,8 @@ func (m *Manager) Refresh(ctx context.Context, token string, meta SessionMeta) (
 			return nil, cerr
 		}
 		return nil, Errorf(EInvalidGrant, "the refresh token was already used; its session has been cancelled")
+	} else if ErrorCode(err) == ENotFound { // signed out between the read and the rotation
+		return nil, Errorf(EInvalidGrant, "unknown, expired or cancelled refresh token")
 	} else if err != nil {
 		return nil, storeError(err, "cannot rotate the refresh token")
 	}

@@ -18,6 +18,7 @@ type accountRecord struct {
 	Username     string    `json:"username"`
 	PasswordHash string    `json:"password_hash"`
 	CreatedAt    time.Time `json:"created_at"`
+	Disabled     bool      `json:"disabled,omitempty"`
 }
 
 type sessionRecord struct {

@@ -23,10 +23,11 @@ const (
 // no credentials at all (RFC 6750 §3.1).
 const Realm = "tokenmanager"
 
-// ErrNoToken is the refusal of a request that carried no access token. It
-// is an invalid_token error; [Error] adds the realm to its challenge
-// (RFC 6750 §3.1), and keeps error= as every 401 of the contract does.
-// Compare with errors.Is.
+// ErrNoToken is the refusal of a request that carried no access token
+// (no Authorization header, or one of another scheme). It is an
+// invalid_token error in the JSON body, but its challenge carries only
+// the realm and no error code, as RFC 6750 §3.1 asks of a request that
+// lacked any authentication information. Compare with errors.Is.
 var ErrNoToken error = &tokenmanager.Error{Code: tokenmanager.EInvalidToken, Message: "the request carries no access token"}
 
 // statuses is the one table that maps an error code to its HTTP status.
@@ -37,6 +38,7 @@ var statuses = map[string]int{
 	tokenmanager.EInvalidToken: http.StatusUnauthorized,
 	tokenmanager.EInvalidGrant: http.StatusUnauthorized, // wrong sign-in, bad refresh token
 	tokenmanager.EForbidden:    http.StatusForbidden,
+	tokenmanager.EAccessDenied: http.StatusForbidden,
 	tokenmanager.ENotFound:     http.StatusNotFound,
 	EMethodNotAllowed:          http.StatusMethodNotAllowed,
 	tokenmanager.EConflict:     http.StatusConflict,
@@ -96,17 +98,15 @@ func codeAndStatus(err error) (string, int) {
 }
 
 // challenge returns the WWW-Authenticate value of a 401 or 403: the error
-// and its description, with the realm for a request without credentials
-// (RFC 6750 §3.1). Other statuses get none.
+// and its description; for a request without credentials, only the realm
+// (RFC 6750 §3.1: no error code when the client did not try to
+// authenticate). Other statuses get none.
 func challenge(status int, code, msg string, bare bool) string {
 	if status != http.StatusUnauthorized && status != http.StatusForbidden {
 		return ""
 	}
 	if bare && status == http.StatusUnauthorized {
-		// RFC 6750 §3.1 allows a bare challenge here, but the contract
-		// promises error= on every 401, so clients can rely on it; the
-		// realm still tells them where to authenticate.
-		return `Bearer realm="` + Realm + `", error="` + authParam(code) + `", error_description="` + authParam(msg) + `"`
+		return `Bearer realm="` + Realm + `"`
 	}
 	return `Bearer error="` + authParam(code) + `", error_description="` + authParam(msg) + `"`
 }

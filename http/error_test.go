@@ -25,7 +25,7 @@ func TestError(t *testing.T) {
 		{"Invalid", tokenmanager.Errorf(tokenmanager.EInvalid, "bad"), 400, "invalid_request", "bad", "", ""},
 		{"InvalidToken", tokenmanager.Errorf(tokenmanager.EInvalidToken, `say "hi" \ bye`), 401, "invalid_token", `say "hi" \ bye`,
 			`Bearer error="invalid_token", error_description="say 'hi' / bye"`, ""},
-		{"NoToken", tmhttp.ErrNoToken, 401, "invalid_token", "the request carries no access token", `Bearer realm="tokenmanager", error="invalid_token", error_description="the request carries no access token"`, ""},
+		{"NoToken", tmhttp.ErrNoToken, 401, "invalid_token", "the request carries no access token", `Bearer realm="tokenmanager"`, ""},
 		{"InvalidGrant", tokenmanager.Errorf(tokenmanager.EInvalidGrant, "wrong\r\nInjected: yes"), 401, "invalid_grant", "wrong\r\nInjected: yes",
 			`Bearer error="invalid_grant", error_description="wrong??Injected: yes"`, ""},
 		{"Forbidden", tokenmanager.Errorf(tokenmanager.EForbidden, "no"), 403, "insufficient_scope", "no",

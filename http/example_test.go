@@ -76,7 +76,7 @@ func ExampleAuthenticate() {
 	// Output:
 	// 200 hello alice
 	// 401 Bearer error="invalid_token", error_description="the token has been cancelled (token)"
-	// 401 Bearer realm="tokenmanager", error="invalid_token", error_description="the request carries no access token"
+	// 401 Bearer realm="tokenmanager"
 }
 
 // Serve anonymous and signed-in users from one handler: Verify alone

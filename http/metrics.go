@@ -23,6 +23,7 @@ type metrics struct {
 	checks   *prometheus.CounterVec
 	cancels  *prometheus.CounterVec
 	handler  http.Handler
+	reg      registrar // for the collectors added after newMetrics
 }
 
 // newMetrics registers the metrics in reg (a private registry when nil).
@@ -49,6 +50,7 @@ func newMetrics(reg *prometheus.Registry, replica *tokenmanager.Replica, log *sl
 			Name: "tokenmanager_cancellations_total", Help: "Acknowledged cancellations by kind (token, session, subject).",
 		}, []string{"kind"})),
 		handler: promhttp.HandlerFor(reg, promhttp.HandlerOpts{}),
+		reg:     r,
 	}
 	registerReplica(r, replica)
 	return m

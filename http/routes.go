@@ -53,6 +53,7 @@ func (s *Server) publicRoutes() []route {
 			route{"POST /sign-up", anyone, s.signUp},
 			route{"POST /sign-in", anyone, s.signIn},
 			route{"GET /account", user, s.account})
+		rs = append(rs, s.lifecycleRoutes()...)
 	}
 	if s.JWKS != nil {
 		rs = append(rs, route{"GET /.well-known/jwks.json", anyone, s.jwks})
@@ -69,14 +70,14 @@ func (s *Server) operatorRoutes() []route {
 // adminRoutes are the routes shared by the public admin API (who=admin)
 // and the operator socket (who=anyone): one handler each, two guards.
 func (s *Server) adminRoutes(who access) []route {
-	return []route{
+	return append([]route{
 		{"POST /admin/users/{username}/cancel", who, s.cancelUser},
 		{"GET /admin/users/{username}/sessions", who, s.listUserSessions},
 		{"POST /admin/tokens/cancel", who, s.cancelAnyToken},
 		{"POST /admin/sessions/{id}/cancel", who, s.cancelAnySession},
 		{"GET /admin/status", who, s.status},
 		{"GET /events/cancellations", who, s.cancellationEvents},
-	}
+	}, s.lifecycleAdminRoutes(who)...)
 }
 
 // Routes returns the patterns that Handler serves, in the syntax of

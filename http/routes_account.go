@@ -43,6 +43,9 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if err := s.confirmSignIn(r.Context(), acc, pair); err != nil {
+		return err
+	}
 	writeNoStore(w, http.StatusOK, pair)
 	return nil
 }

@@ -33,10 +33,28 @@ func (s *Server) refresh(w http.ResponseWriter, r *http.Request) error {
 	}
 	pair, err := s.Manager.Refresh(r.Context(), token, s.sessionMeta(r))
 	if err != nil {
-		return err
+		return refreshRefusal(err)
 	}
 	writeNoStore(w, http.StatusOK, pair)
 	return nil
+}
+
+// ErrRefreshRefused is the one answer to a refresh token that is not
+// accepted, whatever the reason (malformed, unknown, expired, cancelled,
+// retired, its session signed out while the refresh ran): 401
+// invalid_grant with one message, so the answer does not tell a holder
+// of the token whether its session is alive. The reason is logged.
+var ErrRefreshRefused = &tokenmanager.Error{Code: tokenmanager.EInvalidGrant, Message: "the refresh token is not valid; sign in again"}
+
+// refreshRefusal turns a failed refresh into ErrRefreshRefused, keeping
+// the cause for the log, except when the server is at fault (5xx), which
+// the client must be able to tell from a refusal so as to retry.
+func refreshRefusal(err error) error {
+	switch tokenmanager.ErrorCode(err) {
+	case tokenmanager.EUnavailable, tokenmanager.EInternal:
+		return err
+	}
+	return &tokenmanager.Error{Code: ErrRefreshRefused.Code, Message: ErrRefreshRefused.Message, Err: err}
 }
 
 // revokeRefresh serves POST /tokens/revoke: 204 once the token's session

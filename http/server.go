@@ -101,10 +101,12 @@ func (s *Server) init() {
 	}
 	s.admins = canonicalSet(s.Admins, s.Logger)
 	s.metrics = newMetrics(s.Registry, s.Manager.Replica(), s.Logger)
+	s.metrics.registerAccounts(s.Accounts)
 	if s.Events == nil {
 		s.Events = &Hub{}
 	}
 	s.countCancellations()
+	s.admitRefreshes()
 	s.public = s.build("", s.publicRoutes())
 	s.operator = s.build("socket ", s.operatorRoutes())
 }

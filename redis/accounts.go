@@ -17,12 +17,13 @@ type accountRecord struct {
 	Username     string    `json:"username"`
 	PasswordHash string    `json:"password_hash"`
 	CreatedAt    time.Time `json:"created_at"`
+	Disabled     bool      `json:"disabled,omitempty"`
 }
 
 // CreateAccount stores a new account with SET NX, so that of two sign-ups
 // for the same name, on any instances, exactly one wins.
 func (s *Store) CreateAccount(ctx context.Context, a *tm.Account) error {
-	data, err := json.Marshal(accountRecord{a.Username, a.PasswordHash, a.CreatedAt})
+	data, err := json.Marshal(accountRecord{a.Username, a.PasswordHash, a.CreatedAt, a.Disabled})
 	if err != nil {
 		return corrupt(err, "account")
 	}
@@ -47,5 +48,5 @@ func (s *Store) Account(ctx context.Context, username string) (*tm.Account, erro
 	if err := json.Unmarshal(data, &r); err != nil {
 		return nil, corrupt(err, "account")
 	}
-	return &tm.Account{Username: r.Username, PasswordHash: r.PasswordHash, CreatedAt: r.CreatedAt}, nil
+	return &tm.Account{Username: r.Username, PasswordHash: r.PasswordHash, CreatedAt: r.CreatedAt, Disabled: r.Disabled}, nil
 }

@@ -37,7 +37,7 @@ type persisted struct {
 func writeEverything(t *testing.T, s tokenmanager.Store, now time.Time) persisted {
 	t.Helper()
 	p := persisted{
-		account: tokenmanager.Account{Username: "alice", PasswordHash: "hash", CreatedAt: now},
+		account: tokenmanager.Account{Username: "alice", PasswordHash: "hash", CreatedAt: now, Disabled: true},
 		session: newSession("sess-1", "alice", now), keys: newKeySet('a', now), gone: "sess-2",
 		cancels: []tokenmanager.Cancellation{
 			cancellation(tokenmanager.KindToken, "jti-1", now, now.Add(time.Hour)),

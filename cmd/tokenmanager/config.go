@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -29,6 +30,9 @@ type Config struct {
 	HS256SecretFile string
 	Admins          string
 	SignInLimit     string
+	SignInUserLimit string
+	HashMemory      string
+	HashWait        time.Duration
 	ReuseGrace      time.Duration
 	RevocationCheck string
 	MaxStaleness    time.Duration
@@ -60,6 +64,9 @@ func (c *Config) flagSet(name string) *flag.FlagSet {
 	fs.StringVar(&c.HS256SecretFile, "hs256-secret-file", "", "file holding the HS256 secret (at least 32 random bytes, surrounding white space trimmed); needs --alg HS256; instances given the same file accept each other's tokens")
 	fs.StringVar(&c.Admins, "admins", "", "comma-separated admin usernames")
 	fs.StringVar(&c.SignInLimit, "sign-in-limit", "10/15m", "failed sign-ins allowed per username and client address per window (N/duration, or off)")
+	fs.StringVar(&c.SignInUserLimit, "sign-in-user-limit", "100/15m", "failed sign-ins allowed per username from every address together, then paced to one per window/N; networks the user signed in from are exempt (N/duration, or off)")
+	fs.StringVar(&c.HashMemory, "hash-memory", "256MiB", "memory the argon2id password hashes in flight may use together (KiB, MiB, GiB); the rest wait --hash-wait")
+	fs.DurationVar(&c.HashWait, "hash-wait", 2*time.Second, "how long a sign-in or sign-up waits for a password hashing slot before it gets 503 with Retry-After")
 	fs.DurationVar(&c.ReuseGrace, "refresh-reuse-grace", 5*time.Second, "window in which a just-retired refresh token returns the current pair instead of cancelling the session (0s: off)")
 	fs.StringVar(&c.RevocationCheck, "revocation-check", "replica", "replica (in-memory), strict (store per request) or off (benchmark baseline only)")
 	fs.DurationVar(&c.MaxStaleness, "max-staleness", 5*time.Second, "how long a replica cut off from the store keeps answering")
@@ -86,14 +93,14 @@ func parseConfig(name string, args []string, getenv func(string) string) (*Confi
 
 // parseConfigWith is parseConfig for a command with flags of its own,
 // which extra declares on the FlagSet. Flags may come before or after the
-// arguments (parseInterspersed).
+// arguments (parseInterleaved).
 func parseConfigWith(name string, args []string, getenv func(string) string, extra func(*flag.FlagSet)) (*Config, *flag.FlagSet, error) {
 	c := &Config{}
 	fs := c.flagSet(name)
 	if extra != nil {
 		extra(fs)
 	}
-	if err := parseInterspersed(fs, args); err != nil {
+	if err := parseInterleaved(fs, args); err != nil {
 		return nil, fs, err
 	}
 	set := map[string]bool{}
@@ -164,11 +171,19 @@ func (c *Config) validate() error {
 	if _, err := tokenmanager.ParseLimit(c.SignInLimit); err != nil {
 		return fmt.Errorf("--sign-in-limit: %s", tokenmanager.ErrorMessage(err))
 	}
+	if _, err := tokenmanager.ParseLimit(c.SignInUserLimit); err != nil {
+		return fmt.Errorf("--sign-in-user-limit: %s", tokenmanager.ErrorMessage(err))
+	}
+	if _, err := parseBytes(c.HashMemory); err != nil {
+		return fmt.Errorf("--hash-memory: %v", err)
+	}
 	switch {
 	case c.OnStoreOutage != "closed" && c.OnStoreOutage != "open":
 		return fmt.Errorf("--on-store-outage: %q is not closed or open", c.OnStoreOutage)
 	case c.AccessTTL <= 0 || c.RefreshTTL <= 0:
 		return fmt.Errorf("--access-ttl and --refresh-ttl must be positive")
+	case c.HashWait <= 0:
+		return fmt.Errorf("--hash-wait must be positive")
 	case c.StoreTimeout <= 0:
 		return fmt.Errorf("--store-timeout must be positive")
 	case c.SweepEvery <= 0:
@@ -214,4 +229,25 @@ func list(s string) []string {
 		}
 	}
 	return out
+}
+
+// parseBytes reads a size: a number of bytes, or a number followed by
+// KiB, MiB or GiB (also KB, MB, GB, taken as powers of 1024).
+func parseBytes(s string) (int64, error) {
+	units := []struct {
+		suffix string
+		shift  uint
+	}{{"KiB", 10}, {"MiB", 20}, {"GiB", 30}, {"KB", 10}, {"MB", 20}, {"GB", 30}, {"B", 0}}
+	num, shift := strings.TrimSpace(s), uint(0)
+	for _, u := range units {
+		if n, ok := strings.CutSuffix(num, u.suffix); ok {
+			num, shift = strings.TrimSpace(n), u.shift
+			break
+		}
+	}
+	n, err := strconv.ParseInt(num, 10, 64)
+	if err != nil || n <= 0 || n > 1<<40>>shift {
+		return 0, fmt.Errorf("%q is not a size like 256MiB", s)
+	}
+	return n << shift, nil
 }

@@ -215,9 +215,30 @@ func TestConfigPrecedence(t *testing.T) {
 	for _, args := range [][]string{
 		{"--revocation-check", "sometimes"}, {"--on-store-outage", "maybe"}, {"--alg", "none"},
 		{"--sign-in-limit", "lots"}, {"--access-ttl", "-1s"},
+		{"--sign-in-user-limit", "1/"}, {"--hash-memory", "lots"}, {"--hash-memory", "0MiB"}, {"--hash-wait", "0s"},
 	} {
 		if _, _, err := parseConfig("serve", args, func(string) string { return "" }); err == nil || !strings.Contains(err.Error(), args[0]) {
 			t.Errorf("%v: err %v does not name the flag", args, err)
 		}
+	}
+}
+
+func TestParseBytes(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want int64
+	}{{"256MiB", 256 << 20}, {"1GiB", 1 << 30}, {"512 KiB", 512 << 10}, {"64MB", 64 << 20}, {"1048576", 1 << 20}, {"100B", 100}} {
+		t.Run(tc.in, func(t *testing.T) {
+			if got, err := parseBytes(tc.in); err != nil || got != tc.want {
+				t.Fatalf("parseBytes(%q) = %d, %v; want %d", tc.in, got, err, tc.want)
+			}
+		})
+	}
+	for _, in := range []string{"", "MiB", "-1MiB", "0", "1.5GiB", "2TiB", "99999GiB"} {
+		t.Run("Refused/"+in, func(t *testing.T) {
+			if _, err := parseBytes(in); err == nil {
+				t.Fatalf("parseBytes(%q) accepted", in)
+			}
+		})
 	}
 }

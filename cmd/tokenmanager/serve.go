@@ -235,12 +235,15 @@ func storeFreePaths(c *Config) map[string]bool {
 func (m *Main) serve() error {
 	c, codec := m.Config, m.codec
 	limit, _ := tokenmanager.ParseLimit(c.SignInLimit)
+	userLimit, _ := tokenmanager.ParseLimit(c.SignInUserLimit)
+	hashMemory, _ := parseBytes(c.HashMemory)
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	m.metrics.register(reg)
 	srv := &tmhttp.Server{
-		Manager:           m.manager,
-		Accounts:          tokenmanager.NewAccounts(m.store, tokenmanager.NewLimiter(limit, nil), m.argon()),
+		Manager: m.manager,
+		Accounts: tokenmanager.NewAccounts(m.store, tokenmanager.NewLimiter(limit, nil).WithUserLimit(userLimit), m.argon()).
+			WithHashBudget(hashMemory, c.HashWait),
 		JWKS:              func() any { return codec.JWKS() },
 		Admins:            canonicalAdmins(c.Admins, m.Logger),
 		Logger:            m.Logger,
