@@ -2,6 +2,7 @@ package main
 
 import (
 	"os"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -71,6 +72,9 @@ func TestDiskFull(t *testing.T) {
 	if line := p.logs.find("THE EMBEDDED STORE CANNOT WRITE"); line == "" {
 		t.Fatal("no log line says that the store cannot write")
 	}
+	if m := p.do("GET", "/metrics", "", nil); !strings.Contains(string(m.Body), "tokenmanager_store_write_failing 1") {
+		t.Fatal("/metrics does not say tokenmanager_store_write_failing 1 with the disk full")
+	}
 	// A write that fits in the file's free pages may still succeed; any
 	// other is a 503, never a 500 or an acknowledgement of nothing.
 	if r := p.do("POST", "/sign-up", "", map[string]string{"username": "newcomer", "password": "password-newcomer"}); r.Status != 201 {
@@ -89,6 +93,9 @@ func TestDiskFull(t *testing.T) {
 	expect(t, p.do("POST", "/tokens/cancel", keep.AccessToken, nil), 204, "a cancellation once there is room again")
 	if line := p.logs.find("can write again"); line == "" {
 		t.Fatal("no log line says that the store can write again")
+	}
+	if m := p.do("GET", "/metrics", "", nil); !strings.Contains(string(m.Body), "tokenmanager_store_write_failing 0") {
+		t.Fatal("/metrics does not say tokenmanager_store_write_failing 0 once writes work")
 	}
 	p.stop()
 	p = startProcess(t, dir)

@@ -240,6 +240,7 @@ func (m *Main) serve() error {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	m.metrics.register(reg)
+	registerStoreMetrics(reg, m.store)
 	srv := &tmhttp.Server{
 		Manager: m.manager,
 		Accounts: tokenmanager.NewAccounts(m.store, tokenmanager.NewLimiter(limit, nil).WithUserLimit(userLimit), m.argon()).
