@@ -1,6 +1,7 @@
 package http
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"io"
@@ -17,23 +18,49 @@ import (
 const DefaultMaxBodyBytes = 64 << 10
 
 // decodeJSON reads exactly one JSON object of at most limit bytes into dst.
-// The Content-Type is not insisted on (curl -d sends a form type with a
-// JSON body); the body itself must be JSON. Every way it can be wrong is a
-// 4xx naming what is wrong: too large (413), malformed, of the wrong shape,
-// with a field dst does not know or with trailing data (400).
+// The body must be declared JSON (application/json or +json), with two
+// exceptions for command-line clients: no Content-Type at all, and the
+// application/x-www-form-urlencoded that curl -d sends by default, the
+// latter only from a client that is not a browser (no Origin, no
+// Sec-Fetch-Site). Anything else is a 415: text/plain and forms are what a
+// page on another site can send without asking. Every way the body can be
+// wrong is a 4xx naming what is wrong: too large (413), malformed, of the
+// wrong shape, with trailing data, or with a field name that is not
+// exactly one of dst's (other case, unknown, or given twice) (400).
 func decodeJSON(w http.ResponseWriter, r *http.Request, limit int64, dst any) error {
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, limit))
+	if err := requireJSON(r); err != nil {
+		return err
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+	if err != nil {
+		return jsonError(err)
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(dst); err != nil {
 		return jsonError(err)
 	}
 	if _, err := dec.Token(); err != io.EOF {
-		if tooLarge(err) {
-			return jsonError(err)
-		}
 		return tokenmanager.Errorf(tokenmanager.EInvalid, "the body must hold exactly one JSON value")
 	}
-	return nil
+	return checkFieldNames(body, dst)
+}
+
+// requireJSON refuses, with 415, a body not declared as JSON, except the
+// command-line cases decodeJSON describes.
+func requireJSON(r *http.Request) error {
+	ct := r.Header.Get("Content-Type")
+	if ct == "" {
+		return nil
+	}
+	mt, _, err := mime.ParseMediaType(ct)
+	switch {
+	case err == nil && (mt == "application/json" || strings.HasSuffix(mt, "+json")):
+		return nil
+	case err == nil && mt == "application/x-www-form-urlencoded" && !browserSent(r):
+		return nil // curl -d '{…}'
+	}
+	return tokenmanager.Errorf(EUnsupportedMediaType, "the body must be application/json")
 }
 
 // jsonError turns a decoding error into a client error that says what is

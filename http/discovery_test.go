@@ -2,6 +2,7 @@ package http_test
 
 import (
 	"net/http"
+	"slices"
 	"testing"
 
 	tmhttp "github.com/tokenmanager/tokenmanager/http"
@@ -37,7 +38,7 @@ func TestMetadata(t *testing.T) {
 					m.CancellationEvents != want.CancellationEvents {
 					t.Errorf("%s = %+v, want %+v", path, m, want)
 				}
-				if len(m.RevocationAuthMethods) != 1 || m.ResponseTypes == nil || m.GrantTypes == nil {
+				if !slices.Contains(m.RevocationAuthMethods, "client_secret_basic") || m.ResponseTypes == nil || m.GrantTypes == nil {
 					t.Errorf("%s: auth methods %v, response types %v, grant types %v", path, m.RevocationAuthMethods, m.ResponseTypes, m.GrantTypes)
 				}
 				if cc := r.Header.Get("Cache-Control"); cc != "public, max-age=300" {

@@ -34,19 +34,22 @@ var ErrNoToken error = &tokenmanager.Error{Code: tokenmanager.EInvalidToken, Mes
 // A code missing from it (or an error that is no *tokenmanager.Error) is a
 // 500 server_error.
 var statuses = map[string]int{
-	tokenmanager.EInvalid:      http.StatusBadRequest,
-	tokenmanager.EInvalidToken: http.StatusUnauthorized,
-	tokenmanager.EInvalidGrant: http.StatusUnauthorized, // wrong sign-in, bad refresh token
-	tokenmanager.EForbidden:    http.StatusForbidden,
-	tokenmanager.EAccessDenied: http.StatusForbidden,
-	tokenmanager.ENotFound:     http.StatusNotFound,
-	EMethodNotAllowed:          http.StatusMethodNotAllowed,
-	tokenmanager.EConflict:     http.StatusConflict,
-	tokenmanager.ETooLarge:     http.StatusRequestEntityTooLarge,
-	EUnsupportedMediaType:      http.StatusUnsupportedMediaType,
-	tokenmanager.ERateLimited:  http.StatusTooManyRequests,
-	tokenmanager.EInternal:     http.StatusInternalServerError,
-	tokenmanager.EUnavailable:  http.StatusServiceUnavailable,
+	tokenmanager.EInvalid:       http.StatusBadRequest,
+	tokenmanager.EInvalidToken:  http.StatusUnauthorized,
+	tokenmanager.EInvalidGrant:  http.StatusUnauthorized, // wrong sign-in, bad refresh token
+	tokenmanager.EInvalidClient: http.StatusUnauthorized, // service client credentials (RFC 6749 §5.2)
+	tokenmanager.EForbidden:     http.StatusForbidden,
+	tokenmanager.EAccessDenied:  http.StatusForbidden,
+	ECrossOrigin:                http.StatusForbidden,
+	tokenmanager.ENotFound:      http.StatusNotFound,
+	EMethodNotAllowed:           http.StatusMethodNotAllowed,
+	tokenmanager.EConflict:      http.StatusConflict,
+	tokenmanager.ETooLarge:      http.StatusRequestEntityTooLarge,
+	EUnsupportedMediaType:       http.StatusUnsupportedMediaType,
+	EUnsupportedGrantType:       http.StatusBadRequest,
+	tokenmanager.ERateLimited:   http.StatusTooManyRequests,
+	tokenmanager.EInternal:      http.StatusInternalServerError,
+	tokenmanager.EUnavailable:   http.StatusServiceUnavailable,
 }
 
 // unavailableRetry is the Retry-After of a 503 whose cause does not say
@@ -78,7 +81,9 @@ func Error(w http.ResponseWriter, r *http.Request, err error) {
 	h.Set("Content-Type", "application/json")
 	h.Set("Cache-Control", "no-store")
 	h.Del("Content-Length")
-	if c := challenge(status, code, msg, errors.Is(err, ErrNoToken)); c != "" {
+	if code == tokenmanager.EInvalidClient { // RFC 6749 §5.2: the scheme the client used
+		h.Set("WWW-Authenticate", `Basic realm="`+Realm+`", error="`+code+`", error_description="`+authParam(msg)+`"`)
+	} else if c := challenge(status, code, msg, errors.Is(err, ErrNoToken)); c != "" {
 		h.Set("WWW-Authenticate", c)
 	}
 	if d := retryAfter(status, err); d > 0 {
@@ -92,6 +97,9 @@ func Error(w http.ResponseWriter, r *http.Request, err error) {
 func codeAndStatus(err error) (string, int) {
 	code := tokenmanager.ErrorCode(err)
 	if status, ok := statuses[code]; ok {
+		if o := statusOverride(err); o != 0 {
+			return code, o
+		}
 		return code, status
 	}
 	return tokenmanager.EInternal, http.StatusInternalServerError

@@ -86,6 +86,9 @@ func newEnv(t testing.TB, opts ...func(*setup)) *env {
 		Admins:   []string{"Root"}, Logger: logger, Registry: prometheus.NewRegistry(),
 		MaxBodyBytes: st.maxBody, Version: "test",
 	}
+	if cs, ok := e.store.(tokenmanager.ClientStore); ok {
+		e.srv.Clients = cs
+	}
 	if st.server != nil {
 		st.server(e.srv)
 	}
@@ -233,6 +236,9 @@ func wantStatus(t testing.TB, r *response, want int) {
 var (
 	bareChallenge  = regexp.MustCompile(`^Bearer realm="[^"\\]*"$`)
 	errorChallenge = regexp.MustCompile(`^Bearer error="([^"\\]*)", error_description="([ !#-\[\]-~]*)"$`)
+	// basicChallenge is the challenge to a service client's bad
+	// credentials (RFC 6749 §5.2: the scheme the client used).
+	basicChallenge = regexp.MustCompile(`^Basic realm="tokenmanager", error="invalid_client", error_description="[ !#-\[\]-~]*"$`)
 )
 
 // wantError checks the status and the one error shape: JSON with error
@@ -263,6 +269,9 @@ func wantChallenge(t testing.TB, r *response, code string) {
 		t.Fatalf("WWW-Authenticate = %q, want one", ch)
 	}
 	if m := errorChallenge.FindStringSubmatch(ch[0]); m != nil && m[1] == code {
+		return
+	}
+	if code == tokenmanager.EInvalidClient && basicChallenge.MatchString(ch[0]) {
 		return
 	}
 	if !bareChallenge.MatchString(ch[0]) || code != tokenmanager.EInvalidToken {

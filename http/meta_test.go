@@ -88,22 +88,38 @@ func TestMetrics(t *testing.T) {
 	wantStatus(t, r, http.StatusOK)
 	body := string(r.Body)
 	for _, want := range []string{
-		`http_requests_total{code="201",route="POST /sign-up"} 1`,
-		`http_requests_total{code="200",route="GET /account"} 1`,
+		`tokenmanager_http_requests_total{code="201",route="POST /sign-up"} 1`,
+		`tokenmanager_http_requests_total{code="200",route="GET /account"} 1`,
 		`tokenmanager_checks_total{result="ok"}`,
 		`tokenmanager_checks_total{result="invalid"} 1`,
 		`tokenmanager_checks_total{result="cancelled"} 1`,
 		`tokenmanager_cancellations_total{kind="token"} 1`,
-		`http_request_duration_seconds_bucket{route="POST /sign-in"`,
+		`tokenmanager_http_request_duration_seconds_bucket{route="POST /sign-in"`,
 		`tokenmanager_cancelled_entries 1`,
 	} {
 		if !strings.Contains(body, want) {
 			t.Errorf("metrics lack %s", want)
 		}
 	}
+	for _, line := range strings.Split(body, "\n") {
+		if name, ok := strings.CutPrefix(line, "# TYPE "); ok && !hasOurPrefix(name) {
+			t.Errorf("metric %q lacks the tokenmanager_ prefix", name)
+		}
+	}
 	if strings.Contains(body, "secretname") || strings.Contains(body, p.AccessToken[:20]) {
 		t.Fatal("metrics must not carry usernames or tokens")
 	}
+}
+
+// hasOurPrefix reports whether a metric is named tokenmanager_…, or is
+// one of the Go and process collectors' (named as Prometheus knows them).
+func hasOurPrefix(name string) bool {
+	for _, p := range []string{"tokenmanager_", "go_", "process_", "promhttp_"} {
+		if strings.HasPrefix(name, p) {
+			return true
+		}
+	}
+	return false
 }
 
 func TestUnmatchedRoutes(t *testing.T) {

@@ -37,10 +37,10 @@ func newMetrics(reg *prometheus.Registry, replica *tokenmanager.Replica, log *sl
 	r := registrar{reg: reg, log: log}
 	m := &metrics{
 		requests: register(r, prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "http_requests_total", Help: "HTTP requests by route pattern and status code.",
+			Name: "tokenmanager_http_requests_total", Help: "HTTP requests by route pattern and status code.",
 		}, []string{"route", "code"})),
 		duration: register(r, prometheus.NewHistogramVec(prometheus.HistogramOpts{
-			Name: "http_request_duration_seconds", Help: "HTTP request duration by route pattern.",
+			Name: "tokenmanager_http_request_duration_seconds", Help: "HTTP request duration by route pattern.",
 			Buckets: prometheus.ExponentialBuckets(0.0001, 4, 10),
 		}, []string{"route"})),
 		checks: register(r, prometheus.NewCounterVec(prometheus.CounterOpts{

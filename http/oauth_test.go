@@ -100,7 +100,7 @@ func TestOAuthIntrospect(t *testing.T) {
 	}
 	t.Run("ActiveAccessToken", func(t *testing.T) {
 		got := decodeNumbers(t, introspect(p.AccessToken))
-		want := map[string]any{"active": true, "token_type": "access_token", "sub": "alice", "username": "alice",
+		want := map[string]any{"active": true, "token_type": "Bearer", "sub": "alice", "username": "alice",
 			"iss": issuer, "sid": p.SessionID}
 		for k, v := range want {
 			if got[k] != v {

@@ -39,8 +39,9 @@ func (s *Server) publicRoutes() []route {
 		{"GET /sessions", user, s.listOwnSessions},
 		{"DELETE /sessions/{id}", user, s.deleteOwnSession},
 		{"POST /oauth/revoke", optional, s.oauthRevoke},
-		{"POST /oauth/introspect", admin, s.oauthIntrospect},
-		{"/auth/verify", user, s.forwardAuth}, // any method: proxies forward the original one
+		{"POST /oauth/token", anyone, s.oauthToken},
+		{"POST /oauth/introspect", optional, s.oauthIntrospect}, // admin or client: see authorize
+		{"/auth/verify", user, s.forwardAuth},                   // any method: proxies forward the original one
 		{"GET /healthz", anyone, s.healthz},
 		{"GET /readyz", anyone, s.readyz},
 		{"GET /metrics", anyone, s.serveMetrics},
@@ -64,19 +65,23 @@ func (s *Server) publicRoutes() []route {
 // operatorRoutes is the operator API of the Unix socket: the admin
 // routes with no bearer check, and the status.
 func (s *Server) operatorRoutes() []route {
-	return s.adminRoutes(anyone)
+	return append(s.adminRoutes(anyone), s.clientRoutes()...)
 }
 
 // adminRoutes are the routes shared by the public admin API (who=admin)
 // and the operator socket (who=anyone): one handler each, two guards.
 func (s *Server) adminRoutes(who access) []route {
+	events := route{"GET /events/cancellations", who, s.cancellationEvents}
+	if who == admin { // an admin's token, or a service client with the events scope
+		events = route{"GET /events/cancellations", optional, s.adminOrClient(tokenmanager.ScopeEvents, s.cancellationEvents)}
+	}
 	return append([]route{
 		{"POST /admin/users/{username}/cancel", who, s.cancelUser},
 		{"GET /admin/users/{username}/sessions", who, s.listUserSessions},
 		{"POST /admin/tokens/cancel", who, s.cancelAnyToken},
 		{"POST /admin/sessions/{id}/cancel", who, s.cancelAnySession},
 		{"GET /admin/status", who, s.status},
-		{"GET /events/cancellations", who, s.cancellationEvents},
+		events,
 	}, s.lifecycleAdminRoutes(who)...)
 }
 

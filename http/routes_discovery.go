@@ -3,6 +3,7 @@ package http
 import (
 	_ "embed"
 	"net/http"
+	"slices"
 	"strings"
 )
 
@@ -24,23 +25,31 @@ func (s *Server) openAPI(w http.ResponseWriter, r *http.Request) error {
 // GET /.well-known/oauth-authorization-server and, as the subset of
 // OpenID Connect Discovery that applies, /.well-known/openid-configuration.
 //
-// TokenManager has no OAuth authorization or token endpoint (sign-in and
-// refresh are its own JSON routes), so authorization_endpoint and
-// token_endpoint are absent and the response and grant types are empty
-// lists; it issues no ID tokens, so the OpenID fields about them are
-// absent too. The tokenmanager_ fields are extensions (RFC 8414 §2).
+// TokenManager has no OAuth authorization endpoint (sign-in is its own
+// JSON route), so authorization_endpoint is absent and the response types
+// an empty list; its token endpoint serves the refresh_token grant only.
+// It issues no ID tokens, so the OpenID fields about them are absent too.
+// The tokenmanager_ fields are extensions (RFC 8414 §2).
 type Metadata struct {
 	Issuer string `json:"issuer"`
 	// JWKSURI is absent when the Server publishes no keys (HS256).
-	JWKSURI               string `json:"jwks_uri,omitempty"`
+	JWKSURI string `json:"jwks_uri,omitempty"`
+	// TokenEndpoint serves the refresh_token grant only (RFC 6749 §6).
+	TokenEndpoint         string `json:"token_endpoint"`
 	RevocationEndpoint    string `json:"revocation_endpoint"`
 	IntrospectionEndpoint string `json:"introspection_endpoint"`
-	// RevocationAuthMethods is "none": a refresh token is revoked by
-	// presenting it, an access token by sending it as the bearer token
-	// (or by an admin); there are no client credentials.
+	// RevocationAuthMethods are the service clients' methods
+	// (client_secret_basic, client_secret_post), and "none": a refresh
+	// token is also revoked by presenting it, an access token by sending
+	// it as the bearer token (or by an admin).
 	RevocationAuthMethods []string `json:"revocation_endpoint_auth_methods_supported"`
-	ResponseTypes         []string `json:"response_types_supported"`
-	GrantTypes            []string `json:"grant_types_supported"`
+	// IntrospectionAuthMethods are the service clients' methods; an
+	// admin's bearer token is accepted too.
+	IntrospectionAuthMethods []string `json:"introspection_endpoint_auth_methods_supported"`
+	// TokenAuthMethods is "none": a refresh token is its own proof.
+	TokenAuthMethods []string `json:"token_endpoint_auth_methods_supported"`
+	ResponseTypes    []string `json:"response_types_supported"`
+	GrantTypes       []string `json:"grant_types_supported"`
 	// OpenAPI is the URL of this server's OpenAPI document.
 	OpenAPI string `json:"tokenmanager_openapi_uri"`
 	// CancellationEvents is the URL of the Server-Sent Events stream of
@@ -52,14 +61,17 @@ type Metadata struct {
 func (s *Server) metadata(w http.ResponseWriter, r *http.Request) error {
 	base := s.baseURL(r)
 	m := Metadata{
-		Issuer:                s.Manager.Config().Issuer,
-		RevocationEndpoint:    base + "/oauth/revoke",
-		IntrospectionEndpoint: base + "/oauth/introspect",
-		RevocationAuthMethods: []string{"none"},
-		ResponseTypes:         []string{},
-		GrantTypes:            []string{},
-		OpenAPI:               base + "/openapi.json",
-		CancellationEvents:    base + "/events/cancellations",
+		Issuer:                   s.Manager.Config().Issuer,
+		TokenEndpoint:            base + "/oauth/token",
+		TokenAuthMethods:         []string{"none"},
+		RevocationEndpoint:       base + "/oauth/revoke",
+		IntrospectionEndpoint:    base + "/oauth/introspect",
+		RevocationAuthMethods:    append(slices.Clone(ClientAuthMethods), "none"),
+		IntrospectionAuthMethods: slices.Clone(ClientAuthMethods),
+		ResponseTypes:            []string{},
+		GrantTypes:               []string{"refresh_token"},
+		OpenAPI:                  base + "/openapi.json",
+		CancellationEvents:       base + "/events/cancellations",
 	}
 	if m.Issuer == "" {
 		m.Issuer = base

@@ -62,6 +62,11 @@ type Server struct {
 	// it from the replica's hooks (Applied: Publish, Reload: DropAll) so
 	// that other instances' cancellations reach it too.
 	Events *Hub
+	// Clients keeps the service clients that may call the OAuth routes
+	// and the event stream with their own credentials (client_secret_basic
+	// or client_secret_post) within their scopes. When nil, only admins'
+	// bearer tokens are accepted there.
+	Clients tokenmanager.ClientStore
 
 	once     sync.Once
 	admins   map[string]bool
@@ -149,5 +154,5 @@ func (s *Server) build(label string, routes []route) http.Handler {
 	for _, rt := range routes {
 		mux.Handle(rt.pattern, s.guard(rt.access, rt.fn))
 	}
-	return s.observe(label, recoverPanics(dispatch(mux)))
+	return s.observe(label, recoverPanics(crossOrigin(dispatch(mux))))
 }

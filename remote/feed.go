@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -74,19 +75,13 @@ func (v *Verifier) stream(ctx context.Context) (caughtUp bool, retry time.Durati
 
 // open connects to GET /events/cancellations with the Token.
 func (v *Verifier) open(ctx context.Context) (*http.Response, error) {
-	tctx, cancel := context.WithTimeout(ctx, requestTimeout)
-	token, err := v.opts.Token(tctx)
-	cancel()
-	if err != nil {
-		return nil, fmt.Errorf("remote: Token: %w", err)
-	}
 	req, err := http.NewRequestWithContext(ctx, "GET", v.base+"/events/cancellations", nil)
 	if err != nil {
 		return nil, err
 	}
 	req.Header.Set("Accept", "text/event-stream")
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
+	if err := v.authenticate(ctx, req); err != nil {
+		return nil, err
 	}
 	res, err := v.opts.Client.Do(req)
 	if err != nil {
@@ -161,4 +156,24 @@ func (r *sseReader) next(seen func()) (sseEvent, error) {
 		return sseEvent{}, err
 	}
 	return sseEvent{}, errors.New("the stream ended")
+}
+
+// authenticate sets the stream request's credentials: the service
+// client's, form-urlencoded then Basic (RFC 6749 §2.3.1), or the Token's
+// bearer token.
+func (v *Verifier) authenticate(ctx context.Context, req *http.Request) error {
+	if v.opts.ClientID != "" {
+		req.SetBasicAuth(url.QueryEscape(v.opts.ClientID), url.QueryEscape(v.opts.ClientSecret))
+		return nil
+	}
+	tctx, cancel := context.WithTimeout(ctx, requestTimeout)
+	token, err := v.opts.Token(tctx)
+	cancel()
+	if err != nil {
+		return fmt.Errorf("remote: Token: %w", err)
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	return nil
 }

@@ -31,6 +31,7 @@ type server struct {
 	mgr       *tokenmanager.Manager
 	codec     *jose.Codec
 	keys      *tokenmanager.KeySet
+	clients   tokenmanager.ClientStore
 	jwksCalls atomic.Int64
 }
 
@@ -41,7 +42,7 @@ func newServer(t *testing.T) *server {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { store.Close() })
-	s := &server{keys: must(jose.NewKeySet(jose.DefaultAlg))}
+	s := &server{keys: must(jose.NewKeySet(jose.DefaultAlg)), clients: store}
 	s.codec = must(jose.NewCodec(s.keys, jose.Options{Issuer: issuer}))
 	quiet := slog.New(slog.DiscardHandler)
 	replica := tokenmanager.NewReplica(store, nil, quiet)
@@ -56,7 +57,7 @@ func newServer(t *testing.T) *server {
 		t.Fatal(err)
 	}
 	s.srv = &tmhttp.Server{Manager: s.mgr, Accounts: accounts, JWKS: func() any { return s.codec.JWKS() },
-		Admins: []string{"root"}, Logger: quiet, Registry: prometheus.NewRegistry()}
+		Admins: []string{"root"}, Logger: quiet, Registry: prometheus.NewRegistry(), Clients: store}
 	h := s.srv.Handler()
 	s.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/.well-known/jwks.json" {
@@ -104,7 +105,7 @@ func (s *server) rotate(t *testing.T) {
 // connect starts a remote Verifier on s, closed when the test ends.
 func connect(t *testing.T, s *server, opts remote.Options) *remote.Verifier {
 	t.Helper()
-	if opts.Token == nil {
+	if opts.Token == nil && opts.ClientID == "" {
 		opts.Token = remote.PasswordToken(nil, s.URL, "root", password)
 	}
 	opts.Issuer = issuer
@@ -157,4 +158,15 @@ func must[T any](v T, err error) T {
 		panic(err)
 	}
 	return v
+}
+
+// addClient creates a service client on the server and returns its
+// secret.
+func (s *server) addClient(t *testing.T, id string, scopes ...string) string {
+	t.Helper()
+	_, secret, err := tokenmanager.AddClient(t.Context(), s.clients, id, scopes, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return secret
 }

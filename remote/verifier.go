@@ -26,7 +26,8 @@ import (
 	"github.com/tokenmanager/tokenmanager/jose"
 )
 
-// Options configures a Verifier. Only Token is required.
+// Options configures a Verifier. Token, or ClientID and ClientSecret, are
+// required.
 type Options struct {
 	// Issuer and Audience are required of every token, as the server's
 	// --issuer and --audience: without them a token of any other service
@@ -41,6 +42,11 @@ type Options struct {
 	// returns "" sends none, for a Client dialing the server's admin
 	// socket.
 	Token func(ctx context.Context) (string, error)
+	// ClientID and ClientSecret are a service client's credentials
+	// (`tokenmanager clients add NAME --scope events`), sent with
+	// client_secret_basic instead of a Token: no admin account, no
+	// password, and nothing but the event stream is opened to it.
+	ClientID, ClientSecret string
 	// Client sends every request; a client without a timeout when nil
 	// (the stream lives long; each other request has its own deadline).
 	Client *http.Client
@@ -96,8 +102,8 @@ var _ tmhttp.Verifier = (*Verifier)(nil)
 // stream and returns once the cancelled set is loaded; ctx bounds only
 // this start. The Verifier then keeps itself in step until Close.
 func New(ctx context.Context, baseURL string, opts Options) (*Verifier, error) {
-	if opts.Token == nil {
-		return nil, errors.New("remote: Options.Token is required (the event stream is for admins)")
+	if opts.Token == nil && opts.ClientID == "" {
+		return nil, errors.New("remote: Options.Token or ClientID is required (the event stream is for admins and service clients)")
 	}
 	v := &Verifier{base: strings.TrimRight(baseURL, "/"), opts: withDefaults(opts),
 		set: tokenmanager.NewCancelledSet(), loaded: make(chan struct{}), done: make(chan struct{})}

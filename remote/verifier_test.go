@@ -186,9 +186,28 @@ func TestMiddleware(t *testing.T) {
 	})
 }
 
+// TestClientCredentials follows the stream as a service client with the
+// events scope: no admin account, cancellations still arrive.
+func TestClientCredentials(t *testing.T) {
+	s := newServer(t)
+	secret := s.addClient(t, "gateway", tokenmanager.ScopeEvents)
+	v := connect(t, s, remote.Options{ClientID: "gateway", ClientSecret: secret})
+	token := s.issue(t, "alice")
+	if _, err := v.Verify(t.Context(), token); err != nil {
+		t.Fatalf("Verify before the cancellation: %v", err)
+	}
+	s.cancel(t, token)
+	eventually(t, 5*time.Second, "the cancellation reaches the client's stream", func() bool {
+		_, err := v.Verify(t.Context(), token)
+		return tokenmanager.ErrorCode(err) == tokenmanager.EInvalidToken
+	})
+}
+
 func TestNewFails(t *testing.T) {
 	s := newServer(t)
 	user := s.issue(t, "henry")
+	introspector := s.addClient(t, "rs", tokenmanager.ScopeIntrospect)
+	feed := s.addClient(t, "feed", tokenmanager.ScopeEvents)
 	tests := []struct {
 		name string
 		url  string
@@ -197,6 +216,8 @@ func TestNewFails(t *testing.T) {
 		{"NoToken", s.URL, remote.Options{}},
 		{"Unreachable", "http://127.0.0.1:1", remote.Options{Token: remote.PasswordToken(nil, s.URL, "root", password)}},
 		{"NotAdmin", s.URL, remote.Options{Token: func(context.Context) (string, error) { return user, nil }}},
+		{"ClientWithoutEventsScope", s.URL, remote.Options{ClientID: "rs", ClientSecret: introspector}},
+		{"WrongClientSecret", s.URL, remote.Options{ClientID: "feed", ClientSecret: feed + "x"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -53,6 +53,7 @@ type Config struct {
 // flagSet declares every serve flag on a new FlagSet bound to c.
 func (c *Config) flagSet(name string) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.Usage = func() { fs.PrintDefaults() } // run prints the usage line, once
 	fs.StringVar(&c.Addr, "addr", ":8080", "listen address")
 	fs.StringVar(&c.DataDir, "data-dir", "./data", "directory of the embedded store, generated keys and the admin socket")
 	fs.StringVar(&c.Store, "store", "", "shared store: redis://…, rediss://…, redis+sentinel://…, redis+cluster://… (default: the embedded store in --data-dir)")

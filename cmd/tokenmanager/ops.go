@@ -137,7 +137,7 @@ func callSocket(ctx context.Context, sock string, req request) ([]byte, error) {
 func offline(ctx context.Context, c *Config, out io.Writer, fn func(context.Context, *Main) (any, error)) error {
 	m := &Main{Config: c, Logger: newLogger(c, io.Discard)}
 	defer m.Close()
-	store, feed, err := openStore(ctx, c, m.Logger)
+	store, feed, err := openExisting(ctx, c, m.Logger)
 	if err != nil {
 		return err
 	}

@@ -7,10 +7,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 )
-
-// version is set at build time with -ldflags "-X main.version=…".
-var version = "dev"
 
 // command is one subcommand of tokenmanager.
 type command struct {
@@ -20,11 +18,12 @@ type command struct {
 
 func commands() []command {
 	return []command{
-		{"serve", "[flags]", "run the server", serve},
+		{"serve", "", "run the server", serve},
 		{"cancel-user", "USERNAME", "cancel every token of a user", cancelUser},
 		{"cancel-token", "TOKEN", "cancel an access or refresh token", cancelToken},
 		{"cancel-session", "SESSION_ID", "cancel one session (device)", cancelSession},
 		{"sessions", "USERNAME", "list a user's live sessions", listSessions},
+		{"clients", "add|list|remove", "service clients for introspection, revocation and the event stream: add NAME [--scope introspect,revoke,events] prints the secret once", clientsCommand},
 		{"disable-user", "USERNAME", "cancel every token of a user and refuse their sign-ins until enable-user", disableUser},
 		{"enable-user", "USERNAME", "let a disabled user sign in again", enableUser},
 		{"delete-user", "USERNAME", "cancel every token of a user and delete the account", deleteUser},
@@ -52,7 +51,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			continue
 		}
 		if wantsHelp(args[1:]) {
-			fmt.Fprintf(stdout, "Usage: tokenmanager %s [flags] %s\n\n%s.\n\nFlags:\n", c.name, c.args, c.help)
+			line := strings.TrimSpace("Usage: tokenmanager " + c.name + " [flags] " + c.args)
+			fmt.Fprintf(stdout, "%s\n\n%s.\n\nFlags:\n", line, c.help)
 		}
 		err := c.run(ctx, args[1:], stdout)
 		if errors.Is(err, flag.ErrHelp) {
@@ -100,9 +100,4 @@ func serve(ctx context.Context, args []string, _ io.Writer) error {
 	<-ctx.Done()
 	m.Logger.Info("shutting down")
 	return m.Close()
-}
-
-func printVersion(_ context.Context, _ []string, out io.Writer) error {
-	_, err := fmt.Fprintln(out, "tokenmanager", version)
-	return err
 }

@@ -250,11 +250,12 @@ func (m *Main) serve() error {
 		Logger:            m.Logger,
 		Ready:             m.ready,
 		Registry:          reg,
-		Version:           version,
+		Version:           buildVersion(),
 		TrustProxyHeaders: c.TrustProxy,
 		AccessLog:         c.AccessLog,
 		PublicURL:         c.PublicURL,
 		Events:            m.events,
+		Clients:           clientStoreOf(m.store),
 	}
 	m.server.RegisterOnShutdown(m.events.DropAll) // event streams never end by themselves
 	h := srv.Handler()

@@ -1,0 +1,95 @@
+package main
+
+import (
+	"bytes"
+	"reflect"
+	"slices"
+	"testing"
+)
+
+// TestParseInterleaved: flags are taken before, between and after the
+// arguments; "--" ends them.
+func TestParseInterleaved(t *testing.T) {
+	tests := []struct {
+		name    string
+		args    []string
+		dataDir string
+		pos     []string
+	}{
+		{"FlagsFirst", []string{"--data-dir", "d", "alice"}, "d", []string{"alice"}},
+		{"FlagsLast", []string{"alice", "--data-dir", "d"}, "d", []string{"alice"}},
+		{"FlagsBetween", []string{"a", "--data-dir=d", "b"}, "d", []string{"a", "b"}},
+		{"BoolFlagAfter", []string{"alice", "--trust-proxy", "--data-dir", "d"}, "d", []string{"alice"}},
+		{"DashArgAfterTerminator", []string{"--data-dir", "d", "--", "-kid", "--x"}, "d", []string{"-kid", "--x"}},
+		{"TerminatorAfterArg", []string{"alice", "--", "--data-dir", "d"}, "./data", []string{"alice", "--data-dir", "d"}},
+		{"NoArgs", []string{"--data-dir", "d"}, "d", nil},
+		{"LoneDash", []string{"-", "--data-dir", "d"}, "d", []string{"-"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, fs, err := parseConfig("test", tt.args, func(string) string { return "" })
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.DataDir != tt.dataDir || !slices.Equal(fs.Args(), tt.pos) {
+				t.Fatalf("data dir %q, args %q; want %q, %q", c.DataDir, fs.Args(), tt.dataDir, tt.pos)
+			}
+		})
+	}
+	t.Run("SameConfigEitherWay", func(t *testing.T) {
+		before, _, err1 := parseConfig("x", []string{"--data-dir", "d", "--store", "redis://h", "--admins", "a", "alice"}, func(string) string { return "" })
+		after, _, err2 := parseConfig("x", []string{"alice", "--data-dir", "d", "--store", "redis://h", "--admins", "a"}, func(string) string { return "" })
+		if err1 != nil || err2 != nil || !reflect.DeepEqual(before, after) {
+			t.Fatalf("flags before: %+v (%v)\nflags after: %+v (%v)", before, err1, after, err2)
+		}
+	})
+	t.Run("UnknownFlagAfterArg", func(t *testing.T) {
+		if _, _, err := parseConfig("x", []string{"alice", "--no-such-flag"}, func(string) string { return "" }); err == nil {
+			t.Fatal("an unknown flag after the argument was accepted")
+		}
+	})
+}
+
+// TestFlagsBeforeOrAfterArguments runs every operator command with its
+// flags before and after its argument (keys, whose subcommand comes
+// first, has its own tests), against a running server and on
+// the store with the server stopped: the two forms do the same.
+func TestFlagsBeforeOrAfterArguments(t *testing.T) {
+	dir := t.TempDir()
+	s := startServer(t, dir)
+	for _, running := range []bool{true, false} {
+		name := "Offline"
+		if running {
+			name = "Server"
+		}
+		t.Run(name, func(t *testing.T) {
+			a, b := s.user("ana"), s.user("ana")
+			both := func(want int, args ...string) [2][]byte {
+				t.Helper()
+				cmd, arg := args[0], args[1:]
+				return [2][]byte{
+					cli(t, want, slices.Concat([]string{cmd}, arg, []string{"--data-dir", dir, "--log-level", "error"})...),
+					cli(t, want, slices.Concat([]string{cmd, "--data-dir", dir, "--log-level", "error"}, arg)...),
+				}
+			}
+			if !running {
+				s.Main.Close()
+			}
+			if out := both(0, "sessions", "ana"); !bytes.Equal(out[0], out[1]) || !bytes.Contains(out[0], []byte(a.SessionID)) {
+				t.Fatalf("sessions: flags after:\n%s\nflags before:\n%s", out[0], out[1])
+			}
+			both(0, "cancel-session", a.SessionID)
+			both(0, "cancel-token", b.AccessToken)
+			both(0, "disable-user", "ana")
+			both(0, "enable-user", "ana")
+			both(0, "cancel-user", "ana")
+			both(0, "status")
+			both(1, "delete-user", "nobody")
+			if running {
+				for _, tk := range []tokens{a, b} {
+					expect(t, s.do("GET", "/account", tk.AccessToken, nil), 401, "token cancelled by the commands")
+				}
+			}
+		})
+	}
+}
