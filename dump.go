@@ -20,6 +20,7 @@ type Record struct {
 	Account      *Account
 	Session      *Session
 	Cancellation *Cancellation
+	Client       *Client
 }
 
 // Exporter is implemented by stores that can list everything they keep, so
@@ -28,7 +29,8 @@ type Exporter interface {
 	// Export calls fn with every record that is still of use at now: the
 	// key set first (the records after it may need it), then the accounts,
 	// the sessions whose refresh token has not expired and the
-	// cancellations that have not. A store that can reads one consistent
+	// cancellations that have not, and the service clients. A store that
+	// can reads one consistent
 	// snapshot; an error from fn stops the export and is returned.
 	Export(ctx context.Context, now time.Time, fn func(Record) error) error
 }
@@ -47,6 +49,7 @@ type ImportCounts struct {
 	Accounts      int `json:"accounts"`
 	Sessions      int `json:"sessions"`
 	Cancellations int `json:"cancellations"`
+	Clients       int `json:"clients"`
 }
 
 // Import copies what src exports into dst, through dst's own methods, so
@@ -75,6 +78,9 @@ func importRecord(ctx context.Context, dst Store, r Record, n *ImportCounts) err
 	case r.Cancellation != nil:
 		n.Cancellations++
 		return dst.Cancel(ctx, *r.Cancellation)
+	case r.Client != nil:
+		n.Clients++
+		return importClient(ctx, dst, r.Client)
 	}
 	return Errorf(EInvalid, "an empty record")
 }
@@ -96,4 +102,13 @@ func conflictSays(err error, what string) error {
 		return Wrap(EConflict, err, "the target store already holds "+what+": import only into an empty store")
 	}
 	return err
+}
+
+// importClient stores c in dst, which must keep service clients.
+func importClient(ctx context.Context, dst Store, c *Client) error {
+	cs, ok := dst.(ClientStore)
+	if !ok {
+		return Errorf(EInvalid, "the target store cannot keep service clients")
+	}
+	return conflictSays(cs.CreateClient(ctx, c), "client "+c.ID)
 }

@@ -20,6 +20,7 @@ import (
 //	{"account":{…}}
 //	{"session":{…}}
 //	{"cancellation":{…}}
+//	{"client":{…}}
 //	{"end":4}
 
 // DumpVersion is the format of the dumps WriteDump writes; ReadDump refuses
@@ -38,6 +39,7 @@ type dumpLine struct {
 	Account      *dumpAccount  `json:"account,omitempty"`
 	Session      *dumpSession  `json:"session,omitempty"`
 	Cancellation *Cancellation `json:"cancellation,omitempty"`
+	Client       *dumpClient   `json:"client,omitempty"`
 	End          *int          `json:"end,omitempty"`
 }
 
@@ -48,6 +50,14 @@ type dumpAccount struct {
 	PasswordHash string    `json:"password_hash"`
 	CreatedAt    time.Time `json:"created_at"`
 	Disabled     bool      `json:"disabled,omitempty"`
+}
+
+// dumpClient converts to and from Client, keeping the secret's hash.
+type dumpClient struct {
+	ID         string    `json:"client_id"`
+	SecretHash []byte    `json:"secret_hash"`
+	Scopes     []string  `json:"scopes"`
+	CreatedAt  time.Time `json:"created_at"`
 }
 
 type dumpSession struct {
@@ -95,6 +105,10 @@ func toDumpLine(r Record) dumpLine {
 		s := dumpSession(*r.Session)
 		l.Session = &s
 	}
+	if r.Client != nil {
+		c := dumpClient(*r.Client)
+		l.Client = &c
+	}
 	return l
 }
 
@@ -107,6 +121,10 @@ func (l dumpLine) record() Record {
 	if l.Session != nil {
 		s := Session(*l.Session)
 		r.Session = &s
+	}
+	if l.Client != nil {
+		c := Client(*l.Client)
+		r.Client = &c
 	}
 	return r
 }

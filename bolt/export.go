@@ -18,7 +18,7 @@ var _ tokenmanager.Exporter = (*Store)(nil)
 func (s *Store) Export(ctx context.Context, now time.Time, fn func(tokenmanager.Record) error) error {
 	return s.view(ctx, func(tx *bbolt.Tx) error {
 		for _, step := range []func(*bbolt.Tx, time.Time, func(tokenmanager.Record) error) error{
-			exportKeySet, exportAccounts, exportSessions, exportCancellations,
+			exportKeySet, exportAccounts, exportSessions, exportCancellations, exportClients,
 		} {
 			if err := ctx.Err(); err != nil {
 				return err
@@ -68,5 +68,21 @@ func exportCancellations(tx *bbolt.Tx, now time.Time, fn func(tokenmanager.Recor
 			return err
 		}
 		return fn(tokenmanager.Record{Cancellation: &c})
+	})
+}
+
+// exportClients reads the clients bucket, which a file written before
+// clients existed lacks.
+func exportClients(tx *bbolt.Tx, _ time.Time, fn func(tokenmanager.Record) error) error {
+	b := tx.Bucket(bucketClients)
+	if b == nil {
+		return nil
+	}
+	return b.ForEach(func(_, v []byte) error {
+		c, err := decodeClient(v)
+		if err != nil {
+			return err
+		}
+		return fn(tokenmanager.Record{Client: c})
 	})
 }

@@ -23,7 +23,7 @@ var _ tm.Exporter = (*Store)(nil)
 // family added to the layout needs its step here.
 func (s *Store) Export(ctx context.Context, now time.Time, fn func(tm.Record) error) error {
 	steps := []func(context.Context, time.Time, func(tm.Record) error) error{
-		s.exportKeySet, s.exportAccounts, s.exportSessions, s.exportCancellations,
+		s.exportKeySet, s.exportAccounts, s.exportSessions, s.exportCancellations, s.exportClients,
 	}
 	for _, step := range steps {
 		if err := step(ctx, now, fn); err != nil {
@@ -82,6 +82,19 @@ func (s *Store) exportCancellations(ctx context.Context, now time.Time, fn func(
 	}
 	for i := range cs {
 		if err := fn(tm.Record{Cancellation: &cs[i]}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (s *Store) exportClients(ctx context.Context, _ time.Time, fn func(tm.Record) error) error {
+	cs, err := s.Clients(ctx)
+	if err != nil {
+		return err
+	}
+	for i := range cs {
+		if err := fn(tm.Record{Client: &cs[i]}); err != nil {
 			return err
 		}
 	}

@@ -56,6 +56,10 @@ func fill(t *testing.T, s tokenmanager.Store, now time.Time) (accounts []*tokenm
 	for _, c := range cancels {
 		mustNil(t, s.Cancel(ctx, c), "Cancel")
 	}
+	if cs, ok := s.(tokenmanager.ClientStore); ok {
+		c := &tokenmanager.Client{ID: "gateway", SecretHash: []byte{1, 2, 3}, Scopes: []string{"introspect", "events"}, CreatedAt: now}
+		mustNil(t, cs.CreateClient(ctx, c), "CreateClient")
+	}
 	return accounts, sessions, cancels
 }
 
@@ -67,7 +71,7 @@ func testDumpRoundTrip(t *testing.T, open ExportOpener) {
 	mustNil(t, tokenmanager.WriteDump(t.Context(), &dump, src, now), "WriteDump")
 	n, err := tokenmanager.Import(t.Context(), dst, tokenmanager.DumpReader(&dump), now)
 	mustNil(t, err, "Import")
-	sameValue(t, "import counts", n, tokenmanager.ImportCounts{KeySets: 1, Accounts: 2, Sessions: 3, Cancellations: 3})
+	sameValue(t, "import counts", n, tokenmanager.ImportCounts{KeySets: 1, Accounts: 2, Sessions: 3, Cancellations: 3, Clients: 1})
 	ks, err := dst.KeySet(t.Context())
 	mustNil(t, err, "KeySet")
 	sameKeySet(t, "imported key set", ks, newKeySet('x', now))
@@ -86,6 +90,10 @@ func testDumpRoundTrip(t *testing.T, open ExportOpener) {
 	mustNil(t, err, "Sessions")
 	sameValue(t, "alice's sessions (the subject index)", len(got), 2)
 	sameExported(t, dst, now, cancels)
+	c, err := dst.(tokenmanager.ClientStore).Client(t.Context(), "gateway")
+	mustNil(t, err, "Client")
+	sameValue(t, "imported client", c.SecretHash, []byte{1, 2, 3})
+	sameValue(t, "imported client's scopes", c.Scopes, []string{"introspect", "events"})
 }
 
 // sameExported fails unless s holds exactly the cancellations want at now.

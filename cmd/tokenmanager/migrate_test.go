@@ -1,6 +1,9 @@
 package main
 
 import (
+	"encoding/json"
+	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -32,6 +35,12 @@ func TestMigrateToRedisAndBack(t *testing.T) {
 	expect(t, p.do("POST", "/tokens/cancel", a1.AccessToken, nil), 204, "cancel a token")
 	expect(t, p.do("POST", "/admin/users/carol/cancel", root.AccessToken, nil), 204, "cancel a user")
 	expect(t, p.do("POST", "/sign-out?scope=local", d1.AccessToken, nil), 204, "cancel a session")
+	var gw struct {
+		ClientSecret string `json:"client_secret"`
+	}
+	if err := json.Unmarshal(runCLI(t, "clients", "add", "gw", "--scope", "introspect", "--data-dir", embedded), &gw); err != nil || gw.ClientSecret == "" {
+		t.Fatalf("clients add: %v", err)
+	}
 	p.stop()
 
 	runCLI(t, "migrate", "--data-dir", embedded, "--to", rs.URL())
@@ -48,6 +57,9 @@ func TestMigrateToRedisAndBack(t *testing.T) {
 	a2 = refreshed(q, a2, "alice's refresh token on Redis")
 	expect(t, q.do("POST", "/tokens/refresh", "", map[string]string{"refresh_token": d1.RefreshToken}), 401, "a signed-out session's refresh token on Redis")
 	q.signIn("alice", "password-alice")
+	if st := introspect(t, q, "gw", gw.ClientSecret, a2.AccessToken); st != 200 {
+		t.Fatalf("a service client's introspection on Redis: %d, want 200", st)
+	}
 	expect(t, q.do("POST", "/tokens/cancel", bob.AccessToken, nil), 204, "cancel on Redis")
 	dump := t.TempDir() + "/redis.dump"
 	runCLI(t, "backup", dump, "--data-dir", q.Dir, "--store", rs.URL()) // a dump, through q's admin socket
@@ -73,6 +85,21 @@ func TestMigrateToRedisAndBack(t *testing.T) {
 	d := startProcess(t, restored)
 	checkMoved(t, d, map[string]int{"a2": d.account(a2.AccessToken), "bob": d.account(bob.AccessToken)},
 		map[string]int{"a2": 200, "bob": 401})
+}
+
+// introspect calls POST /oauth/introspect as a service client and returns
+// the status.
+func introspect(t *testing.T, s *process, id, secret, token string) int {
+	t.Helper()
+	req, _ := http.NewRequest("POST", s.URL+"/oauth/introspect", strings.NewReader(url.Values{"token": {token}}.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.SetBasicAuth(id, secret)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	return res.StatusCode
 }
 
 func checkMoved(t *testing.T, s *process, got, want map[string]int) {
