@@ -7,27 +7,23 @@ import (
 	"path/filepath"
 
 	"github.com/tokenmanager/tokenmanager"
-	"github.com/tokenmanager/tokenmanager/bolt"
-	"github.com/tokenmanager/tokenmanager/jose"
+	"github.com/tokenmanager/tokenmanager/service"
 )
 
-// exampleManager builds a Manager on an embedded store in a temporary
-// directory: what a service with its own users sets up once at start.
+// exampleManager opens a Manager on an embedded store in a temporary
+// directory with the service package's one call: what a service with its
+// own users does once at start.
 func exampleManager() (*tokenmanager.Manager, func()) {
+	return exampleManagerWith(service.Options{Issuer: "https://auth.example"})
+}
+
+func exampleManagerWith(o service.Options) (*tokenmanager.Manager, func()) {
 	dir, _ := os.MkdirTemp("", "tokenmanager-example")
-	store, err := bolt.Open(filepath.Join(dir, "tokenmanager.db"))
+	svc, err := service.Open(context.Background(), "bolt:"+filepath.Join(dir, "tokens.db"), o)
 	if err != nil {
 		panic(err)
 	}
-	keys, _ := jose.NewKeySet(jose.DefaultAlg)
-	codec, _ := jose.NewCodec(keys, jose.Options{Issuer: "https://auth.example"})
-	replica := tokenmanager.NewReplica(store, nil, nil)
-	if err := replica.Load(context.Background()); err != nil {
-		panic(err)
-	}
-	replica.Live(true)
-	m := tokenmanager.NewManager(tokenmanager.Config{Issuer: "https://auth.example"}, codec, store, replica, keys.RefreshKey, nil)
-	return m, func() { store.Close(); os.RemoveAll(dir) }
+	return svc.Manager, func() { svc.Close(); os.RemoveAll(dir) }
 }
 
 // Issue a token pair when a user signs in: one session per device.
@@ -81,7 +77,9 @@ func ExampleManager_CancelSubject() {
 
 // Refresh rotates the refresh token; the retired one is theft if used again.
 func ExampleManager_Refresh() {
-	m, done := exampleManager()
+	// With no reuse grace (5s by default, for two tabs refreshing at
+	// once), a retired refresh token presented again is theft at once.
+	m, done := exampleManagerWith(service.Options{Issuer: "https://auth.example", ReuseGrace: service.Off})
 	defer done()
 	ctx := context.Background()
 	first, _ := m.Issue(ctx, "user-42", tokenmanager.SessionMeta{})

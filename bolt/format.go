@@ -31,7 +31,7 @@ func checkFormat(tx *bbolt.Tx, path string) error {
 		return tokenmanager.Wrap(tokenmanager.EInternal, err, "the store "+path+" has an unreadable format version")
 	}
 	if v > FormatVersion {
-		return tokenmanager.Errorf(tokenmanager.EInternal,
+		return tokenmanager.Errorf(tokenmanager.EInvalid,
 			"the store %s is of format %d, written by a newer tokenmanager; this one reads format %d at most: run the newer version (or restore a backup made by this one)",
 			path, v, FormatVersion)
 	}

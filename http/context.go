@@ -3,6 +3,7 @@ package http
 import (
 	"context"
 	"log/slog"
+	"net/http"
 
 	"github.com/tokenmanager/tokenmanager"
 )
@@ -53,6 +54,14 @@ func ClaimsFrom(ctx context.Context) (*tokenmanager.Claims, bool) {
 		return nil, false
 	}
 	return a.claims, true
+}
+
+// Claims returns the verified claims of a request behind [Authenticate] (or
+// [Verify] and [Require]): one line in a handler. It returns nil when the
+// request has none, which [Require] never lets through.
+func Claims(r *http.Request) *tokenmanager.Claims {
+	c, _ := ClaimsFrom(r.Context())
+	return c
 }
 
 // ErrorFrom returns why the request has no valid claims: [ErrNoToken] when

@@ -38,7 +38,7 @@ func ExampleRequire() {
 // List what a Server serves: the routing table itself, which the OpenAPI
 // document (GET /openapi.json) is tested against.
 func ExampleServer_Routes() {
-	srv := &tmhttp.Server{Manager: exampleManager(), Logger: slog.New(slog.DiscardHandler)}
+	srv := &tmhttp.Server{Manager: exampleManager().Manager, Logger: slog.New(slog.DiscardHandler)}
 	routes := srv.Routes()
 	fmt.Println(slices.Contains(routes, "GET /events/cancellations"), slices.Contains(routes, "GET /.well-known/oauth-authorization-server"))
 	// Output:

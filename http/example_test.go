@@ -7,6 +7,8 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -15,25 +17,22 @@ import (
 	"github.com/tokenmanager/tokenmanager"
 	tmhttp "github.com/tokenmanager/tokenmanager/http"
 	"github.com/tokenmanager/tokenmanager/jose"
+	"github.com/tokenmanager/tokenmanager/service"
 )
 
-// exampleManager builds a Manager on a jose codec and an in-memory store;
-// a program would use the bolt or Redis store instead.
-func exampleManager() *tokenmanager.Manager {
-	ks, err := jose.NewKeySet(jose.DefaultAlg)
+// exampleManager opens a Manager on an embedded store in a temporary
+// directory with the service package's one call (the directory is left
+// to the system's temporary-file cleaning: examples cannot defer).
+func exampleManager() *service.Service {
+	dir, err := os.MkdirTemp("", "tokenmanager-example")
 	if err != nil {
 		panic(err)
 	}
-	codec, err := jose.NewCodec(ks, jose.Options{Issuer: "https://auth.example"})
+	svc, err := service.Open(context.Background(), "bolt:"+filepath.Join(dir, "tokens.db"), service.Options{Issuer: "https://auth.example"})
 	if err != nil {
 		panic(err)
 	}
-	store := newMemStore()
-	replica := tokenmanager.NewReplica(store, nil, nil)
-	if err := replica.Load(context.Background()); err != nil {
-		panic(err)
-	}
-	return tokenmanager.NewManager(tokenmanager.Config{Issuer: "https://auth.example"}, codec, store, replica, ks.RefreshKey, nil)
+	return svc
 }
 
 // show prints the status and either the body or the challenge.

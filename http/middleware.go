@@ -7,14 +7,10 @@ import (
 	"github.com/tokenmanager/tokenmanager"
 )
 
-// Verifier checks an access token: its signature, its claims and the
-// cancelled set. *tokenmanager.Manager satisfies it; the middleware asks
-// for no more so that tests and other verifiers can stand in.
-type Verifier interface {
-	Verify(ctx context.Context, raw string) (*tokenmanager.Claims, error)
-}
-
-var _ Verifier = (*tokenmanager.Manager)(nil)
+// Verifier is what the middleware asks of a verifier: the root package's
+// [tokenmanager.Verifier], which the Manager, service.Service and
+// remote.Verifier satisfy, and which tests can stand in for.
+type Verifier = tokenmanager.Verifier
 
 // Verify returns middleware that finds the request's token with the
 // finders (in order; the Authorization header when none are given),

@@ -26,14 +26,15 @@ var upgrades = []func(context.Context, *Store) error{}
 // would misread), upgrades an older one, and records the format. The
 // server and the operator commands call it on start; Open cannot, since
 // it does no I/O. An unreachable Redis is EUnavailable (try again); a
-// newer format is EInternal (upgrade tokenmanager).
+// newer or unreadable format is EInvalid (retrying will not help: run a
+// tokenmanager that reads it).
 func (s *Store) UpgradeFormat(ctx context.Context) error {
 	v, err := s.storedFormat(ctx)
 	if err != nil {
 		return err
 	}
 	if v > FormatVersion {
-		return tm.Errorf(tm.EInternal,
+		return tm.Errorf(tm.EInvalid,
 			"the Redis store (prefix %q) is of format %d, written by a newer tokenmanager; this one reads format %d at most: run the newer version",
 			s.cfg.prefix, v, FormatVersion)
 	}
@@ -55,7 +56,7 @@ func (s *Store) storedFormat(ctx context.Context) (int, error) {
 	}
 	v, err := strconv.Atoi(raw)
 	if err != nil || v < 1 {
-		return 0, tm.Errorf(tm.EInternal, "the Redis store's format %q (key %s) is not a version number", raw, s.k.format())
+		return 0, tm.Errorf(tm.EInvalid, "the Redis store's format %q (key %s) is not a version number", raw, s.k.format())
 	}
 	return v, nil
 }
@@ -66,7 +67,7 @@ func (s *Store) recordFormat(ctx context.Context) error {
 	err := recordFormatScript.Run(ctx, s.rdb, []string{s.k.format()}, FormatVersion).Err()
 	if err != nil && !errors.Is(err, goredis.Nil) {
 		if refusedNewer(err) {
-			return tm.Errorf(tm.EInternal, "a newer tokenmanager upgraded the Redis store meanwhile: run the newer version")
+			return tm.Errorf(tm.EInvalid, "a newer tokenmanager upgraded the Redis store meanwhile: run the newer version")
 		}
 		return unavailable(err, "cannot record the store's format in Redis")
 	}

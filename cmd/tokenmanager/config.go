@@ -13,6 +13,7 @@ import (
 
 	"github.com/tokenmanager/tokenmanager"
 	"github.com/tokenmanager/tokenmanager/jose"
+	"github.com/tokenmanager/tokenmanager/service"
 )
 
 // Config is everything `tokenmanager serve` is told. Each field is a flag,
@@ -57,8 +58,8 @@ func (c *Config) flagSet(name string) *flag.FlagSet {
 	fs.StringVar(&c.Addr, "addr", ":8080", "listen address")
 	fs.StringVar(&c.DataDir, "data-dir", "./data", "directory of the embedded store, generated keys and the admin socket")
 	fs.StringVar(&c.Store, "store", "", "shared store: redis://…, rediss://…, redis+sentinel://…, redis+cluster://… (default: the embedded store in --data-dir)")
-	fs.DurationVar(&c.AccessTTL, "access-ttl", 5*time.Minute, "access token lifetime")
-	fs.DurationVar(&c.RefreshTTL, "refresh-ttl", 720*time.Hour, "refresh token lifetime")
+	fs.DurationVar(&c.AccessTTL, "access-ttl", service.DefaultAccessTTL, "access token lifetime")
+	fs.DurationVar(&c.RefreshTTL, "refresh-ttl", service.DefaultRefreshTTL, "refresh token lifetime")
 	fs.StringVar(&c.Issuer, "issuer", "", "iss claim set on tokens and required of them")
 	fs.StringVar(&c.Audience, "audience", "", "aud claim set on tokens and required of them (comma-separated)")
 	fs.StringVar(&c.Alg, "alg", "", "signing algorithm: EdDSA, ES256, RS256 or HS256 (default: the stored key's, or "+jose.DefaultAlg+" for new keys)")
@@ -68,19 +69,19 @@ func (c *Config) flagSet(name string) *flag.FlagSet {
 	fs.StringVar(&c.SignInUserLimit, "sign-in-user-limit", "100/15m", "failed sign-ins allowed per username from every address together, then paced to one per window/N; networks the user signed in from are exempt (N/duration, or off)")
 	fs.StringVar(&c.HashMemory, "hash-memory", "256MiB", "memory the argon2id password hashes in flight may use together (KiB, MiB, GiB); the rest wait --hash-wait")
 	fs.DurationVar(&c.HashWait, "hash-wait", 2*time.Second, "how long a sign-in or sign-up waits for a password hashing slot before it gets 503 with Retry-After")
-	fs.DurationVar(&c.ReuseGrace, "refresh-reuse-grace", 5*time.Second, "window in which a just-retired refresh token returns the current pair instead of cancelling the session (0s: off)")
+	fs.DurationVar(&c.ReuseGrace, "refresh-reuse-grace", service.DefaultReuseGrace, "window in which a just-retired refresh token returns the current pair instead of cancelling the session (0s: off)")
 	fs.StringVar(&c.RevocationCheck, "revocation-check", "replica", "replica (in-memory), strict (store per request) or off (benchmark baseline only)")
-	fs.DurationVar(&c.MaxStaleness, "max-staleness", 5*time.Second, "how long a replica cut off from the store keeps answering")
+	fs.DurationVar(&c.MaxStaleness, "max-staleness", service.DefaultMaxStaleness, "how long a replica cut off from the store keeps answering")
 	fs.StringVar(&c.OnStoreOutage, "on-store-outage", "closed", "after --max-staleness: closed (protected requests get 503) or open (keep answering from the replica)")
 	fs.DurationVar(&c.StoreTimeout, "store-timeout", 3*time.Second, "how long a request waits on the store before it fails with 503 (a frozen Redis or a link dropping packets must not hang clients)")
-	fs.DurationVar(&c.Leeway, "leeway", 5*time.Second, "clock skew tolerated on exp, nbf and iat")
+	fs.DurationVar(&c.Leeway, "leeway", service.DefaultLeeway, "clock skew tolerated on exp, nbf and iat")
 	fs.StringVar(&c.AdminSocket, "admin-socket", "", "Unix socket of the operator API, mode 0600 (default: <data-dir>/admin.sock; \"off\" disables it)")
 	fs.StringVar(&c.LogFormat, "log-format", "json", "log format: json or text")
 	fs.StringVar(&c.LogLevel, "log-level", "info", "log level: debug, info, warn or error")
-	fs.DurationVar(&c.KeyRefresh, "key-refresh", 10*time.Second, "how often the signing keys are reloaded from the store (rotations made elsewhere)")
+	fs.DurationVar(&c.KeyRefresh, "key-refresh", service.DefaultKeyRefresh, "how often the signing keys are reloaded from the store (rotations made elsewhere)")
 	fs.BoolVar(&c.AccessLog, "access-log", false, "log every request at info level (by default only refusals and errors; successes at debug)")
 	fs.BoolVar(&c.TrustProxy, "trust-proxy", false, "take the client address from X-Forwarded-For (only behind a proxy that sets it)")
-	fs.DurationVar(&c.SweepEvery, "sweep-interval", time.Minute, "how often expired cancellations and sessions are swept")
+	fs.DurationVar(&c.SweepEvery, "sweep-interval", service.DefaultSweepEvery, "how often expired cancellations and sessions are swept")
 	fs.StringVar(&c.PublicURL, "public-url", "", "the server's address as clients reach it (https://auth.example.com), for the URLs of /.well-known/oauth-authorization-server; default: each request's Host")
 	fs.StringVar(&c.ConfigFile, "config", "", "config file: one `flag = value` per line, # comments")
 	return fs

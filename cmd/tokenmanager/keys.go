@@ -1,121 +1,21 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"net/http"
-	"sync"
 	"time"
 
 	"github.com/tokenmanager/tokenmanager"
-	"github.com/tokenmanager/tokenmanager/internal/wait"
-	"github.com/tokenmanager/tokenmanager/jose"
 )
 
-// Keys rotate without downtime: `tokenmanager keys rotate` retires the
-// active key and makes a new one active. Retired keys keep verifying until
-// every token they signed has expired (--access-ttl plus --leeway), then
-// leave the key set and the JWKS. Every instance reloads the key set every
-// --key-refresh, and at once when a token names a kid it does not know, so
-// a token signed by a key minted on another instance is never refused.
-
-// keyKeep is how long a retired key keeps verifying.
-func (m *Main) keyKeep() time.Duration { return m.Config.AccessTTL + m.Config.Leeway }
-
-// watchKeys reloads the key set every --key-refresh until ctx ends.
-func (m *Main) watchKeys(ctx context.Context) {
-	for wait.Sleep(ctx, m.Config.KeyRefresh) {
-		if err := m.keys.reload(ctx); err != nil && ctx.Err() == nil {
-			m.Logger.Warn("cannot reload the signing keys", "err", err)
-		}
-	}
-}
-
-// rotateKeys makes a new key of alg (the active key's algorithm when
-// empty) the active one, and returns the new key set.
-func (m *Main) rotateKeys(ctx context.Context, alg string) (*tokenmanager.KeySet, error) {
-	if m.Config.HS256SecretFile != "" {
-		return nil, tokenmanager.Errorf(tokenmanager.EInvalid, "the signing key comes from --hs256-secret-file: rotate it there")
-	}
-	r, ok := m.store.(tokenmanager.KeyRotator)
-	if !ok {
-		return nil, tokenmanager.Errorf(tokenmanager.EInvalid, "this store cannot rotate keys")
-	}
-	if alg == "" {
-		alg = m.codec.Alg()
-	}
-	now := time.Now()
-	next, err := jose.NewKey(alg, now)
-	if err != nil {
-		return nil, err
-	}
-	ks, err := tokenmanager.RotateKeys(ctx, r, next, now, m.keyKeep())
-	if err != nil {
-		return nil, err
-	}
-	m.Logger.Info("signing key rotated", "kid", next.ID, "alg", alg, "keys", len(ks.Keys))
-	return ks, m.codec.SetKeySet(ks)
-}
-
-// keyReloader keeps a codec's keys in step with the store.
-type keyReloader struct {
-	m    *Main
-	mu   sync.Mutex
-	last time.Time
-}
-
-// reload reads the key set, drops the keys whose tokens have all expired,
-// and hands the rest to the codec.
-func (k *keyReloader) reload(ctx context.Context) error {
-	m := k.m
-	if m.Config.HS256SecretFile != "" {
-		return nil // the operator's secret is the only key
-	}
-	k.mu.Lock()
-	k.last = time.Now()
-	k.mu.Unlock()
-	ks, err := m.store.KeySet(ctx)
-	if err != nil {
-		return err
-	}
-	ks.Prune(time.Now(), m.keyKeep())
-	return m.codec.SetKeySet(ks)
-}
-
-// reloadingCodec is the codec the Manager uses: when a token does not
-// verify, it reloads the keys (at most once a second) and tries again, so a
-// kid minted by a rotation on another instance is learnt at once.
-type reloadingCodec struct {
-	*jose.Codec
-	keys *keyReloader
-}
-
-// Parse implements tokenmanager.TokenCodec.
-func (c reloadingCodec) Parse(raw string) (*tokenmanager.Claims, error) {
-	cl, err := c.Codec.Parse(raw)
-	if err == nil || !c.keys.due() {
-		return cl, err
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-	defer cancel()
-	if c.keys.reload(ctx) != nil {
-		return cl, err
-	}
-	return c.Codec.Parse(raw)
-}
-
-// due reports whether a reload on demand may run now.
-func (k *keyReloader) due() bool {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	return time.Since(k.last) >= time.Second
-}
+// Keys rotate without downtime (see the service package): `tokenmanager
+// keys rotate` makes a new key active on every instance of the store.
 
 // handleRotate is POST /admin/keys/rotate on the admin socket
 // (`tokenmanager keys rotate`); ?alg= picks another algorithm.
 func (m *Main) handleRotate(w http.ResponseWriter, r *http.Request) {
-	ks, err := m.rotateKeys(r.Context(), r.URL.Query().Get("alg"))
+	ks, err := m.svc.Load().RotateKeys(r.Context(), r.URL.Query().Get("alg"))
 	if err != nil {
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(http.StatusBadRequest)

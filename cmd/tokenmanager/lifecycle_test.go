@@ -35,6 +35,7 @@ func TestAccountLifecycle(t *testing.T) {
 			t.Run("DeleteOwn", func(t *testing.T) { checkDeleteOwn(t, a, b) })
 			t.Run("AdminDelete", func(t *testing.T) { checkAdminDelete(t, a, b, root) })
 			t.Run("OperatorCommands", func(t *testing.T) { checkLifecycleCommands(t, a, b) })
+			t.Run("PasswordGuessing", func(t *testing.T) { checkPasswordGuessing(t, a) })
 		})
 	}
 }
@@ -154,4 +155,24 @@ func cli(t *testing.T, want int, args ...string) []byte {
 		return errs.Bytes()
 	}
 	return out.Bytes()
+}
+
+// checkPasswordGuessing: a stolen access token is no way around the
+// sign-in limit (10 per 15 minutes here): the password checks of the
+// lifecycle routes count with the failed sign-ins.
+func checkPasswordGuessing(t *testing.T, a *testServer) {
+	tk := a.user("hal")
+	guess := func(i int) *response {
+		if i%2 == 0 {
+			return a.do("DELETE", "/account", tk.AccessToken, map[string]string{"password": "guess"})
+		}
+		return a.do("POST", "/account/password", tk.AccessToken, map[string]string{"current_password": "guess", "new_password": "a new password"})
+	}
+	for i := range 10 {
+		expect(t, guess(i), 403, "wrong password within the limit")
+	}
+	expect(t, guess(10), 429, "wrong password past the limit")
+	r := a.do("POST", "/sign-in", "", map[string]string{"username": "hal", "password": "password-hal"})
+	expect(t, r, 429, "sign-in from the same address once the guesses used the limit")
+	expect(t, a.do("GET", "/account", tk.AccessToken, nil), 200, "the token itself still works")
 }

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/tokenmanager/tokenmanager"
+	"github.com/tokenmanager/tokenmanager/service"
 )
 
 // The operator commands reach a running server through its admin socket
@@ -31,7 +32,7 @@ func cancelUser(ctx context.Context, args []string, out io.Writer) error {
 		if err != nil {
 			return nil, err
 		}
-		return nil, m.manager.CancelSubject(ctx, canon)
+		return nil, m.svc.Load().CancelSubject(ctx, canon)
 	})
 }
 
@@ -40,7 +41,7 @@ func cancelToken(ctx context.Context, args []string, out io.Writer) error {
 		body, _ := json.Marshal(map[string]string{"token": token})
 		return request{"POST", "/admin/tokens/cancel", body}
 	}, func(ctx context.Context, m *Main, token string) (any, error) {
-		return nil, m.manager.Revoke(ctx, token)
+		return nil, m.svc.Load().Revoke(ctx, token)
 	})
 }
 
@@ -48,7 +49,7 @@ func cancelSession(ctx context.Context, args []string, out io.Writer) error {
 	return operate(ctx, "cancel-session", args, out, func(id string) request {
 		return request{"POST", "/admin/sessions/" + url.PathEscape(id) + "/cancel", nil}
 	}, func(ctx context.Context, m *Main, id string) (any, error) {
-		return nil, m.manager.CancelSession(ctx, id)
+		return nil, m.svc.Load().CancelSession(ctx, id)
 	})
 }
 
@@ -60,7 +61,7 @@ func listSessions(ctx context.Context, args []string, out io.Writer) error {
 		if err != nil {
 			return nil, err
 		}
-		ss, err := m.manager.Sessions(ctx, canon)
+		ss, err := m.svc.Load().Sessions(ctx, canon)
 		return map[string]any{"sessions": ss}, err
 	})
 }
@@ -69,7 +70,7 @@ func status(ctx context.Context, args []string, out io.Writer) error {
 	return operate(ctx, "status", append(args, "-"), out, func(string) request {
 		return request{"GET", "/admin/status", nil}
 	}, func(ctx context.Context, m *Main, _ string) (any, error) {
-		return map[string]any{"cancelled_set_size": m.replica.Set.Len(), "ready": m.replica.Ready(), "server": "not running"}, nil
+		return map[string]any{"cancelled_set_size": m.svc.Load().Replica().Set.Len(), "ready": m.svc.Load().Replica().Ready(), "server": "not running"}, nil
 	})
 }
 
@@ -136,18 +137,21 @@ func callSocket(ctx context.Context, sock string, req request) ([]byte, error) {
 // does not serve.
 func offline(ctx context.Context, c *Config, out io.Writer, fn func(context.Context, *Main) (any, error)) error {
 	m := &Main{Config: c, Logger: newLogger(c, io.Discard)}
-	defer m.Close()
-	store, feed, err := openExisting(ctx, c, m.Logger)
+	opts, err := m.options()
 	if err != nil {
 		return err
 	}
-	m.store, m.feed = store, feed
-	if err := m.build(ctx); err != nil {
+	store, err := openExisting(ctx, c, m.Logger)
+	if err != nil {
 		return err
 	}
-	if err := m.replica.Load(ctx); err != nil {
+	m.store = store
+	defer m.Close()
+	svc, err := service.New(ctx, store, opts)
+	if err != nil {
 		return err
 	}
+	m.svc.Store(svc)
 	v, err := fn(ctx, m)
 	if err != nil {
 		return errors.New(tokenmanager.ErrorMessage(err))
@@ -219,13 +223,13 @@ func keysCommand(ctx context.Context, args []string, out io.Writer) error {
 	c.Alg = "" // take the stored set as it is; rotate to alg
 	return offline(ctx, c, out, func(ctx context.Context, m *Main) (any, error) {
 		if sub == "list" {
-			ks, err := m.store.KeySet(ctx)
+			ks, err := m.svc.Load().Store().KeySet(ctx)
 			if err != nil {
 				return nil, err
 			}
 			return keySummary(ks), nil
 		}
-		ks, err := m.rotateKeys(ctx, alg)
+		ks, err := m.svc.Load().RotateKeys(ctx, alg)
 		if err != nil {
 			return nil, err
 		}

@@ -15,7 +15,7 @@ import (
 func disableUser(ctx context.Context, args []string, out io.Writer) error {
 	return operate(ctx, "disable-user", args, out, userRequest("POST", "/disable"),
 		func(ctx context.Context, m *Main, name string) (any, error) {
-			return nil, m.accounts().Disable(ctx, m.manager, name)
+			return nil, m.accounts().Disable(ctx, m.svc.Load().Manager, name)
 		})
 }
 
@@ -29,7 +29,7 @@ func enableUser(ctx context.Context, args []string, out io.Writer) error {
 func deleteUser(ctx context.Context, args []string, out io.Writer) error {
 	return operate(ctx, "delete-user", args, out, userRequest("DELETE", ""),
 		func(ctx context.Context, m *Main, name string) (any, error) {
-			return nil, m.accounts().Delete(ctx, m.manager, name)
+			return nil, m.accounts().Delete(ctx, m.svc.Load().Manager, name)
 		})
 }
 
@@ -43,5 +43,5 @@ func userRequest(method, suffix string) func(string) request {
 // accounts returns the account service of an operator command: no sign-in
 // limit, the server's password hashing.
 func (m *Main) accounts() *tokenmanager.Accounts {
-	return tokenmanager.NewAccounts(m.store, nil, m.argon())
+	return tokenmanager.NewAccounts(m.svc.Load().Store(), nil, m.argon())
 }

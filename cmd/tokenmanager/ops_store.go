@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 
 	"github.com/tokenmanager/tokenmanager"
+	"github.com/tokenmanager/tokenmanager/service"
 )
 
 // openExisting opens the store an operator command acts on when no server
@@ -18,28 +19,28 @@ import (
 // must fail, not write a cancellation into a new empty store and print
 // "ok". The embedded store exists when its file does; a shared store
 // exists once a server has started on it (it then holds the key set).
-func openExisting(ctx context.Context, c *Config, log *slog.Logger) (tokenmanager.Store, tokenmanager.Feed, error) {
+func openExisting(ctx context.Context, c *Config, log *slog.Logger) (tokenmanager.Store, error) {
 	if c.Store == "" {
 		path := filepath.Join(c.DataDir, "tokenmanager.db")
 		if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
-			return nil, nil, errNoStore(c)
+			return nil, errNoStore(c)
 		} else if err != nil {
-			return nil, nil, fmt.Errorf("embedded store: %w", err)
+			return nil, fmt.Errorf("embedded store: %w", err)
 		}
 	}
-	store, feed, err := openStore(ctx, c, log)
+	store, err := service.OpenStore(ctx, storeURL(c), log)
 	if err != nil || c.Store == "" {
-		return store, feed, err
+		return store, err
 	}
 	if _, err := store.KeySet(ctx); tokenmanager.ErrorCode(err) == tokenmanager.ENotFound {
 		store.Close()
-		return nil, nil, fmt.Errorf("the shared store %s holds no TokenManager data (no server has started on it); "+
+		return nil, fmt.Errorf("the shared store %s holds no TokenManager data (no server has started on it); "+
 			"check --store, TOKENMANAGER_STORE or the --config file", storeName(c))
 	} else if err != nil {
 		store.Close()
-		return nil, nil, fmt.Errorf("the shared store %s: %s", storeName(c), tokenmanager.ErrorMessage(err))
+		return nil, fmt.Errorf("the shared store %s: %s", storeName(c), tokenmanager.ErrorMessage(err))
 	}
-	return store, feed, nil
+	return store, nil
 }
 
 // errNoStore says why an operator command found nothing to act on, naming

@@ -97,7 +97,12 @@ func serve(ctx context.Context, args []string, _ io.Writer) error {
 		m.Close()
 		return err
 	}
-	<-ctx.Done()
-	m.Logger.Info("shutting down")
-	return m.Close()
+	select {
+	case <-ctx.Done():
+		m.Logger.Info("shutting down")
+		return m.Close()
+	case err := <-m.Fatal():
+		m.Close()
+		return err
+	}
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -17,33 +18,31 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/tokenmanager/tokenmanager"
-	"github.com/tokenmanager/tokenmanager/bolt"
 	tmhttp "github.com/tokenmanager/tokenmanager/http"
-	"github.com/tokenmanager/tokenmanager/internal/wait"
 	"github.com/tokenmanager/tokenmanager/jose"
+	"github.com/tokenmanager/tokenmanager/service"
 )
 
 // Main is the server program: Open builds and starts everything from a
 // Config, Close stops it. main and the end-to-end tests use it the same
-// way, so the tests run exactly what users run.
+// way, so the tests run exactly what users run. Everything that is not
+// HTTP or flags (the store, keys, replica, feed, key reloads, sweeps) is
+// the service package's: the server is the library plus HTTP.
 type Main struct {
 	Config *Config
 	Logger *slog.Logger
 
 	store    tokenmanager.Store
-	feed     tokenmanager.Feed
-	codec    *jose.Codec
-	keys     *keyReloader
+	svc      atomic.Pointer[service.Service] // nil until started
 	metrics  *replicaMetrics
-	replica  *tokenmanager.Replica
-	manager  *tokenmanager.Manager
+	events   *tmhttp.Hub // GET /events/cancellations, fed by this instance and the feed
 	server   *http.Server
 	listener net.Listener
 	handler  atomic.Pointer[http.Handler]
 	admin    *http.Server
-	events   *tmhttp.Hub // GET /events/cancellations, fed by this instance and the feed
 	cancel   context.CancelFunc
 	done     chan struct{}
+	fatal    chan error // a start that can never succeed (serve exits with it)
 
 	fastArgon bool // tests: cheap password hashing
 	// readHeaderTimeout, readTimeout and writeTimeout replace the public
@@ -56,138 +55,137 @@ func (m *Main) Addr() string { return m.listener.Addr().String() }
 
 // Open opens the store and starts serving; it returns once the server
 // accepts connections. With the embedded store everything is loaded before
-// it returns. With a shared store that cannot be reached, the server
-// starts anyway: /healthz answers 200, /readyz and every other route 503,
-// and it finishes starting by itself once the store answers.
+// it listens: there is no window in which it answers 503. With a shared
+// store that cannot be reached, the server starts anyway: /healthz answers
+// 200, /readyz and every other route 503, and it finishes starting by
+// itself once the store answers.
 func (m *Main) Open(ctx context.Context) error {
 	c := m.Config
 	if err := os.MkdirAll(c.DataDir, 0o700); err != nil {
 		return fmt.Errorf("--data-dir: %w", err)
 	}
-	if _, err := hs256Key(c); err != nil { // fail now, not in the retries of a shared store
-		return err
-	}
-	store, feed, err := openStore(ctx, c, m.Logger)
+	opts, err := m.options()
 	if err != nil {
 		return err
 	}
-	m.store, m.feed = store, feed
-	if err := refuseNewerFormat(ctx, store); err != nil {
-		return err
+	m.store, err = service.OpenStore(ctx, storeURL(c), m.Logger)
+	if err != nil {
+		return fmt.Errorf("--store: %s", tokenmanager.ErrorMessage(err))
+	}
+	m.done, m.fatal = make(chan struct{}), make(chan error, 1)
+	if c.Store == "" {
+		defer close(m.done)
+		svc, err := service.New(ctx, m.store, opts)
+		if err != nil {
+			return err
+		}
+		m.svc.Store(svc)
+		if err := m.serve(); err != nil {
+			return err
+		}
+		if err := m.listen(); err != nil {
+			return err
+		}
+		m.announce()
+		return nil
 	}
 	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	m.cancel, m.done = cancel, make(chan struct{})
+	m.cancel = cancel
 	if err := m.listen(); err != nil {
 		close(m.done)
 		return err
 	}
-	if feed == nil {
-		if err := m.start(ctx); err != nil {
-			close(m.done)
-			return err
-		}
-		go func() {
-			defer close(m.done)
-			go m.watchKeys(runCtx)
-			m.replica.Run(runCtx, m.store.Ping)
-		}()
-		return nil
-	}
-	go func() { defer close(m.done); m.startShared(runCtx) }()
+	go func() { defer close(m.done); m.startShared(runCtx, opts) }()
 	return nil
 }
 
-// startShared retries start until the shared store answers, then follows
-// the store until ctx ends.
-func (m *Main) startShared(ctx context.Context) {
-	for backoff := 200 * time.Millisecond; ; backoff = min(2*backoff, 5*time.Second) {
-		sctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-		err := m.start(sctx)
-		cancel()
-		if err == nil {
-			break
-		}
-		m.Logger.Error("cannot start: the shared store is unreachable; retrying (the server answers 503 meanwhile)",
-			"err", err, "retry_in", backoff)
-		if !wait.Sleep(ctx, backoff) {
-			return
+// Fatal delivers the error of a start that can never succeed (a stored key
+// of another algorithm than --alg): the server must stop, not retry.
+func (m *Main) Fatal() <-chan error { return m.fatal }
+
+// startShared starts the service once the shared store answers (the
+// service retries), and puts it in service.
+func (m *Main) startShared(ctx context.Context, opts service.Options) {
+	svc, err := service.New(ctx, m.store, opts)
+	if err == nil {
+		m.svc.Store(svc)
+		if err = m.serve(); err == nil {
+			m.announce()
 		}
 	}
-	go m.watchKeys(ctx)
-	m.replica.Run(ctx, m.store.Ping)
+	if err != nil && ctx.Err() == nil {
+		m.Logger.Error("cannot start", "err", err)
+		m.fatal <- err
+	}
 }
 
-// start loads the keys, builds the replica, the manager and the handlers,
-// and puts them in service.
-func (m *Main) start(ctx context.Context) error {
-	if err := m.build(ctx); err != nil {
-		return err
-	}
-	if m.feed == nil {
-		if err := m.replica.Load(ctx); err != nil {
-			return err
-		}
-		m.replica.Live(true)
-	}
-	return m.serve()
-}
-
-// build loads the keys from the open store and builds the replica and the
-// manager, without serving: the operator commands use it too.
-func (m *Main) build(ctx context.Context) error {
+// options turns the flags into the service's options.
+func (m *Main) options() (service.Options, error) {
 	c := m.Config
-	if err := upgradeFormat(ctx, m.store); err != nil {
-		return err
-	}
-	keys, err := signingKeys(ctx, m.store, c)
+	secret, err := hs256Secret(c)
 	if err != nil {
-		return err
+		return service.Options{}, err
 	}
-	m.codec, err = jose.NewCodec(keys, jose.Options{Issuer: c.Issuer, Audience: list(c.Audience), Leeway: c.Leeway})
-	if err != nil {
-		return fmt.Errorf("keys: %w", err)
-	}
-	m.keys = &keyReloader{m: m}
-	m.replica = m.newReplica(m.feed)
-	m.manager = m.newManager(reloadingCodec{m.codec, m.keys}, keys)
-	return nil
-}
-
-func (m *Main) newReplica(feed tokenmanager.Feed) *tokenmanager.Replica {
-	r := tokenmanager.NewReplica(m.store, feed, m.Logger)
-	r.MaxStaleness = m.Config.MaxStaleness
-	r.OnOutage = tokenmanager.OutagePolicy(m.Config.OnStoreOutage)
-	r.SweepEvery = m.Config.SweepEvery
-	m.events = &tmhttp.Hub{}
-	m.metrics = newReplicaMetrics()
-	r.SetHooks(replicaHooks(m.events, m.metrics))
-	return r
-}
-
-func (m *Main) newManager(codec tokenmanager.TokenCodec, keys *tokenmanager.KeySet) *tokenmanager.Manager {
-	c := m.Config
 	mode, _ := tokenmanager.ParseCheckMode(c.RevocationCheck)
-	if mode == tokenmanager.CheckOff {
-		m.Logger.Warn("REVOCATION CHECK IS OFF: cancelled tokens are accepted. Use this only as a benchmark baseline.")
-	}
-	return tokenmanager.NewManager(tokenmanager.Config{
+	m.events, m.metrics = &tmhttp.Hub{}, newReplicaMetrics()
+	return service.Options{
 		Issuer: c.Issuer, Audience: list(c.Audience), AccessTTL: c.AccessTTL, RefreshTTL: c.RefreshTTL,
-		ReuseGrace: c.ReuseGrace, Leeway: c.Leeway, Check: mode,
-	}, codec, m.store, m.replica, keys.RefreshKey, m.Logger)
+		ReuseGrace: orOff(c.ReuseGrace), Leeway: orOff(c.Leeway), Alg: c.Alg, HS256Secret: secret,
+		Check: mode, MaxStaleness: c.MaxStaleness, OnStoreOutage: tokenmanager.OutagePolicy(c.OnStoreOutage),
+		KeyRefresh: c.KeyRefresh, SweepEvery: c.SweepEvery,
+		Hooks: replicaHooks(m.events, m.metrics), Logger: m.Logger,
+	}, nil
 }
 
-// listen opens the public listener with a handler that answers 503 until
-// serve puts the real one in place.
+// orOff maps a flag's 0s ("off") to the service's Off (its zero means
+// "the default").
+func orOff(d time.Duration) time.Duration {
+	if d == 0 {
+		return service.Off
+	}
+	return d
+}
+
+// storeURL names the store of the flags: --store, or the embedded store in
+// --data-dir.
+func storeURL(c *Config) string {
+	if c.Store != "" {
+		return c.Store
+	}
+	return "bolt:" + filepath.Join(c.DataDir, "tokenmanager.db")
+}
+
+// hs256Secret reads --hs256-secret-file (nil when it is not set): the
+// file's bytes, trimmed of surrounding white space. One too short for
+// HS256 is refused here, before any retry of a shared store.
+func hs256Secret(c *Config) ([]byte, error) {
+	if c.HS256SecretFile == "" {
+		return nil, nil
+	}
+	b, err := os.ReadFile(c.HS256SecretFile)
+	if err != nil {
+		return nil, fmt.Errorf("--hs256-secret-file: %w", err)
+	}
+	b = bytes.TrimSpace(b)
+	if _, err := jose.NewHMACKey(b, time.Now()); err != nil {
+		return nil, fmt.Errorf("--hs256-secret-file: %s", tokenmanager.ErrorMessage(err))
+	}
+	return b, nil
+}
+
+// listen opens the public listener: with the real handler when serve has
+// put it in place, otherwise with one that answers 503 until it does.
 func (m *Main) listen() error {
 	ln, err := net.Listen("tcp", m.Config.Addr)
 	if err != nil {
 		return fmt.Errorf("--addr: %w", err)
 	}
 	m.listener = ln
-	m.handler.Store(&starting)
+	m.handler.CompareAndSwap(nil, &starting) // until serve puts the real one in place
 	m.server = newHTTPServer(withStoreDeadline(m.Config.StoreTimeout, storeFreePaths(m.Config), http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		(*m.handler.Load()).ServeHTTP(w, r)
 	})), m.Logger)
+	m.server.RegisterOnShutdown(m.events.DropAll) // event streams never end by themselves
 	if m.readHeaderTimeout > 0 {
 		m.server.ReadHeaderTimeout = m.readHeaderTimeout
 	}
@@ -233,7 +231,8 @@ func storeFreePaths(c *Config) map[string]bool {
 
 // serve puts the real handlers in service and opens the admin socket.
 func (m *Main) serve() error {
-	c, codec := m.Config, m.codec
+	c, svc := m.Config, m.svc.Load()
+	codec := svc.Codec()
 	limit, _ := tokenmanager.ParseLimit(c.SignInLimit)
 	userLimit, _ := tokenmanager.ParseLimit(c.SignInUserLimit)
 	hashMemory, _ := parseBytes(c.HashMemory)
@@ -242,8 +241,8 @@ func (m *Main) serve() error {
 	m.metrics.register(reg)
 	registerStoreMetrics(reg, m.store)
 	srv := &tmhttp.Server{
-		Manager: m.manager,
-		Accounts: tokenmanager.NewAccounts(m.store, tokenmanager.NewLimiter(limit, nil).WithUserLimit(userLimit), m.argon()).
+		Manager: svc.Manager,
+		Accounts: tokenmanager.NewAccounts(svc.Store(), tokenmanager.NewLimiter(limit, nil).WithUserLimit(userLimit), m.argon()).
 			WithHashBudget(hashMemory, c.HashWait),
 		JWKS:              func() any { return codec.JWKS() },
 		Admins:            canonicalAdmins(c.Admins, m.Logger),
@@ -257,16 +256,19 @@ func (m *Main) serve() error {
 		Events:            m.events,
 		Clients:           clientStoreOf(m.store),
 	}
-	m.server.RegisterOnShutdown(m.events.DropAll) // event streams never end by themselves
 	h := srv.Handler()
 	m.handler.Store(&h)
-	m.Logger.Info("tokenmanager is listening", "addr", m.Addr(), "store", storeName(c), "alg", codec.Alg(),
-		"revocation_check", c.RevocationCheck)
 	admin := http.NewServeMux()
 	admin.Handle("/", srv.AdminHandler())
 	admin.HandleFunc("POST /admin/keys/rotate", m.handleRotate)
 	admin.HandleFunc("GET /admin/backup", m.handleBackup)
 	return m.serveAdmin(admin)
+}
+
+// announce logs that the server serves (tests and operators wait for it).
+func (m *Main) announce() {
+	m.Logger.Info("tokenmanager is listening", "addr", m.Addr(), "store", storeName(m.Config),
+		"alg", m.svc.Load().Codec().Alg(), "revocation_check", m.Config.RevocationCheck)
 }
 
 // starting answers while the shared store has not been reached yet.
@@ -333,27 +335,25 @@ func adminSocketPath(c *Config) string {
 	return c.AdminSocket
 }
 
-// ready is the readiness check: the store answers and the replica is in
-// step with it.
+// ready is the readiness check: the service has started, its store
+// answers and its replica is in step with it.
 func (m *Main) ready() error {
-	if !m.replica.Ready() {
-		return errors.New("the cancelled-set replica is not in sync with the store")
+	svc := m.svc.Load()
+	if svc == nil {
+		return errors.New("starting: the store has not answered yet")
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-	defer cancel()
-	if err := m.store.Ping(ctx); err != nil {
-		return fmt.Errorf("the store is unreachable: %w", err)
-	}
-	return nil
+	return svc.Ready(context.Background())
 }
 
 // Close stops serving (letting requests in flight finish), stops the
-// replica and closes the store.
+// service (the replica, the feed, the key reloads) and closes the store.
 func (m *Main) Close() error {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if m.cancel != nil {
-		m.cancel() // stops the start-up retries and the replica
+		m.cancel() // stops a start that is still retrying
+	}
+	if m.done != nil {
 		<-m.done
 	}
 	if m.server != nil {
@@ -362,23 +362,13 @@ func (m *Main) Close() error {
 	if m.admin != nil {
 		m.admin.Shutdown(ctx)
 	}
+	if svc := m.svc.Load(); svc != nil {
+		svc.Close()
+	}
 	if m.store != nil {
 		return m.store.Close()
 	}
 	return nil
-}
-
-// openStore opens the embedded store, or the shared one named by --store.
-func openStore(ctx context.Context, c *Config, log *slog.Logger) (tokenmanager.Store, tokenmanager.Feed, error) {
-	if c.Store == "" {
-		s, err := bolt.Open(filepath.Join(c.DataDir, "tokenmanager.db"))
-		if err != nil {
-			return nil, nil, fmt.Errorf("embedded store: %w", err)
-		}
-		s.SetLogger(log)
-		return s, nil, nil
-	}
-	return openShared(ctx, c, log)
 }
 
 func storeName(c *Config) string {

@@ -5,21 +5,24 @@
 package main
 
 import (
+	"context"
 	"fmt"
+	"log"
 	"net/http"
 
 	"github.com/go-chi/chi/v5"
 	"github.com/tokenmanager/tokenmanager"
-	"github.com/tokenmanager/tokenmanager/examples/setup"
+	"github.com/tokenmanager/tokenmanager/examples/internal/demo"
 	tmhttp "github.com/tokenmanager/tokenmanager/http"
+	"github.com/tokenmanager/tokenmanager/service"
 )
 
 // routes puts the middleware on a group of routes: chi's middleware type
 // is net/http's.
-func routes(m *tokenmanager.Manager) http.Handler {
+func routes(v tokenmanager.Verifier) http.Handler {
 	r := chi.NewRouter()
 	r.Group(func(r chi.Router) {
-		r.Use(tmhttp.Authenticate(m))
+		r.Use(tmhttp.Authenticate(v))
 		r.Get("/hello", hello)
 	})
 	return r
@@ -27,8 +30,14 @@ func routes(m *tokenmanager.Manager) http.Handler {
 
 // hello greets the token's subject, read from the request's context.
 func hello(w http.ResponseWriter, r *http.Request) {
-	claims, _ := tmhttp.ClaimsFrom(r.Context())
-	fmt.Fprintf(w, "hello %s\n", claims.Subject)
+	fmt.Fprintf(w, "hello %s\n", tmhttp.Claims(r).Subject)
 }
 
-func main() { setup.Serve(routes) }
+func main() {
+	svc, err := service.Open(context.Background(), "bolt:data/tokens.db", service.Options{Issuer: "https://auth.example"})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer svc.Close()
+	demo.Serve(svc, routes(svc))
+}

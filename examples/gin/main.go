@@ -5,19 +5,22 @@
 package main
 
 import (
+	"context"
+	"log"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
 	"github.com/tokenmanager/tokenmanager"
-	"github.com/tokenmanager/tokenmanager/examples/setup"
+	"github.com/tokenmanager/tokenmanager/examples/internal/demo"
 	tmhttp "github.com/tokenmanager/tokenmanager/http"
+	"github.com/tokenmanager/tokenmanager/service"
 )
 
 // routes puts the middleware in front of a gin route group.
-func routes(m *tokenmanager.Manager) http.Handler {
+func routes(v tokenmanager.Verifier) http.Handler {
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
-	api := r.Group("/", wrap(tmhttp.Authenticate(m)))
+	api := r.Group("/", wrap(tmhttp.Authenticate(v)))
 	api.GET("/hello", hello)
 	return r
 }
@@ -41,8 +44,15 @@ func wrap(mw func(http.Handler) http.Handler) gin.HandlerFunc {
 
 // hello greets the token's subject, read from the request's context.
 func hello(c *gin.Context) {
-	claims, _ := tmhttp.ClaimsFrom(c.Request.Context())
+	claims := tmhttp.Claims(c.Request)
 	c.String(http.StatusOK, "hello %s\n", claims.Subject)
 }
 
-func main() { setup.Serve(routes) }
+func main() {
+	svc, err := service.Open(context.Background(), "bolt:data/tokens.db", service.Options{Issuer: "https://auth.example"})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer svc.Close()
+	demo.Serve(svc, routes(svc))
+}

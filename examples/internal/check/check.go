@@ -8,20 +8,22 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/tokenmanager/tokenmanager"
-	"github.com/tokenmanager/tokenmanager/examples/setup"
+	"github.com/tokenmanager/tokenmanager/service"
 )
 
-// Middleware builds the example's handler on m and checks it.
-func Middleware(t *testing.T, routes func(*tokenmanager.Manager) http.Handler) {
-	m, closeStore, err := setup.Open(t.Context(), t.TempDir())
+// Middleware builds the example's handler on a service opened by the one
+// call, and checks it.
+func Middleware(t *testing.T, routes func(tokenmanager.Verifier) http.Handler) {
+	m, err := service.Open(t.Context(), "bolt:"+filepath.Join(t.TempDir(), "tokens.db"), service.Options{Issuer: "https://auth.example"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { closeStore() })
+	t.Cleanup(func() { m.Close() })
 	srv := httptest.NewServer(routes(m))
 	t.Cleanup(srv.Close)
 	pair, err := m.Issue(t.Context(), "alice", tokenmanager.SessionMeta{})
@@ -56,7 +58,7 @@ func Middleware(t *testing.T, routes func(*tokenmanager.Manager) http.Handler) {
 }
 
 // cancel cancels an access token, as POST /tokens/cancel does.
-func cancel(t *testing.T, m *tokenmanager.Manager, token string) {
+func cancel(t *testing.T, m *service.Service, token string) {
 	claims, err := m.Verify(t.Context(), token)
 	if err != nil {
 		t.Fatal(err)

@@ -1,0 +1,30 @@
+// Package service starts TokenManager in one call: it opens the store named
+// by a URL (or takes an opened one), loads or creates the signing keys in
+// it, loads the in-memory replica of the cancelled set and keeps it fed by
+// the store's change feed, reloads the keys when another instance rotates
+// them, sweeps expired entries, and stops all of it, in order, on Close.
+//
+//	svc, err := service.Open(ctx, "redis://localhost:6379/0", service.Options{Issuer: "https://auth.example"})
+//	if err != nil {
+//		return err
+//	}
+//	defer svc.Close()
+//	mux.Handle("/api/", tmhttp.Authenticate(svc)(api))
+//
+// It is a small composing package beside the root package, as fosite's
+// compose is: the root package stays the vocabulary and imports no
+// adapter, the adapters stay independent of each other, and this package
+// is the one place that knows them all. A database/sql-style registry of
+// stores by URL scheme would save a dependency on go-redis for programs
+// that use only the embedded store, but at the price of a blank import that
+// a newcomer forgets (and learns of only at run time), and there are only
+// two backends.
+//
+// The combinations that silently lose cancellations cannot be built here:
+// a store that other processes write is always followed through its feed
+// (a store with no feed must declare itself exclusive, or Open refuses it),
+// the keys always come from the store (every instance signs and verifies
+// with the same set), and the defaults are the server's.
+//
+// cmd/tokenmanager serve is this package plus HTTP, flags and commands.
+package service
