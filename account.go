@@ -18,7 +18,10 @@ type Account struct {
 // AccountStore keeps accounts.
 type AccountStore interface {
 	// CreateAccount stores a new account; it fails with EConflict when the
-	// username is taken.
+	// username is taken, or when the confusable skeleton of the username
+	// (UsernameSkeleton) is that of another account: both are checked
+	// and claimed atomically, so of two concurrent sign-ups of look-alike
+	// names exactly one wins. DeleteAccount frees both.
 	CreateAccount(ctx context.Context, a *Account) error
 	// Account returns the account with that canonical username, or an
 	// ENotFound error.

@@ -75,10 +75,14 @@ func NewAccounts(store AccountStore, limiter *Limiter, argon Argon2Params) *Acco
 }
 
 // SignUp creates an account. It fails with EInvalid for a bad name or
-// password and EConflict when the canonical name is taken.
+// password, and EConflict when the canonical name is taken or looks like
+// one that is (the same confusable skeleton, see UsernameSkeleton).
 func (a *Accounts) SignUp(ctx context.Context, username, password string) (*Account, error) {
 	name, err := CanonicalUsername(username)
 	if err != nil {
+		return nil, err
+	}
+	if err := checkNewUsername(name); err != nil {
 		return nil, err
 	}
 	if err := ValidatePassword(password); err != nil {
@@ -91,7 +95,7 @@ func (a *Accounts) SignUp(ctx context.Context, username, password string) (*Acco
 	acc := &Account{Username: name, PasswordHash: a.gate.hash(password, a.argon), CreatedAt: a.now().UTC().Truncate(time.Millisecond)}
 	if err := a.store.CreateAccount(ctx, acc); err != nil {
 		if ErrorCode(err) == EConflict {
-			return nil, Errorf(EConflict, "username is taken")
+			return nil, Errorf(EConflict, "username is taken, or looks like one that is")
 		}
 		return nil, storeError(err, "cannot create the account")
 	}

@@ -46,11 +46,11 @@ type Config struct {
 	Leeway time.Duration
 	Check  CheckMode
 	Now    func() time.Time
-	// VerifyCacheSize is how many verified access tokens Verify
-	// remembers, so that a token presented again skips its signature and
+	// VerifyCacheMemory bounds, in bytes, the cache of verified access
+	// tokens, so that a token presented again skips its signature and
 	// JSON (the cancelled set is still checked on every call). 0 means
-	// the default (65536); a negative value turns the cache off.
-	VerifyCacheSize int
+	// DefaultVerifyCacheMemory (32 MiB); a negative value turns it off.
+	VerifyCacheMemory int64
 }
 
 func (c *Config) setDefaults() {
@@ -66,8 +66,8 @@ func (c *Config) setDefaults() {
 	if c.Now == nil {
 		c.Now = time.Now
 	}
-	if c.VerifyCacheSize == 0 {
-		c.VerifyCacheSize = 1 << 16
+	if c.VerifyCacheMemory == 0 {
+		c.VerifyCacheMemory = DefaultVerifyCacheMemory
 	}
 }
 
@@ -102,7 +102,7 @@ func NewManager(cfg Config, codec TokenCodec, sessions SessionStore, replica *Re
 		logger = slog.Default()
 	}
 	return &Manager{cfg: cfg, codec: codec, sessions: sessions, cancels: replica.Store,
-		replica: replica, refreshKey: refreshKey, log: logger, verified: newVerifiedCache(cfg.VerifyCacheSize)}
+		replica: replica, refreshKey: refreshKey, log: logger, verified: newVerifiedCache(cfg.VerifyCacheMemory)}
 }
 
 // Config returns the manager's configuration, defaults filled in.
@@ -186,6 +186,10 @@ func (m *Manager) parse(raw string) (*Claims, error) {
 // ForgetVerified empties the cache of verified tokens. Call it when a
 // signing key is withdrawn before its tokens expired (a leaked key).
 func (m *Manager) ForgetVerified() { m.verified.flush() }
+
+// VerifyCacheStats returns the figures of the cache of verified tokens
+// (hits, misses, size), for metrics.
+func (m *Manager) VerifyCacheStats() VerifyCacheStats { return m.verified.stats() }
 
 func (m *Manager) checkCancelled(ctx context.Context, c *Claims) error {
 	switch m.cfg.Check {

@@ -11,8 +11,8 @@ import (
 	"github.com/tokenmanager/tokenmanager/jose"
 )
 
-// benchManager returns a Manager for alg with the given verify cache size.
-func benchManager(b *testing.B, alg string, cache int) *tokenmanager.Manager {
+// benchManager returns a Manager for alg with the given verify cache memory.
+func benchManager(b *testing.B, alg string, cache int64) *tokenmanager.Manager {
 	store, err := bolt.Open(filepath.Join(b.TempDir(), "tm.db"))
 	if err != nil {
 		b.Fatal(err)
@@ -23,7 +23,7 @@ func benchManager(b *testing.B, alg string, cache int) *tokenmanager.Manager {
 	replica := tokenmanager.NewReplica(store, nil, nil)
 	replica.Load(context.Background())
 	replica.Live(true)
-	return tokenmanager.NewManager(tokenmanager.Config{Issuer: "https://tm.test", VerifyCacheSize: cache},
+	return tokenmanager.NewManager(tokenmanager.Config{Issuer: "https://tm.test", VerifyCacheMemory: cache},
 		codec, store, replica, ks.RefreshKey, nil)
 }
 
@@ -35,7 +35,7 @@ func BenchmarkVerify(b *testing.B) {
 	for _, alg := range jose.Algs {
 		for _, cache := range []struct {
 			name string
-			size int
+			size int64
 		}{{"uncached", -1}, {"cached", 0}} {
 			b.Run(alg+"/"+cache.name, func(b *testing.B) {
 				m := benchManager(b, alg, cache.size)

@@ -9,7 +9,9 @@ import (
 )
 
 // CreateAccount stores a new account under its (already canonical)
-// username; a taken username is EConflict.
+// username; a taken username, or a look-alike of one (the same
+// UsernameSkeleton), is EConflict. Both are checked in the one write
+// transaction, and bbolt serialises writers.
 func (s *Store) CreateAccount(ctx context.Context, a *tokenmanager.Account) error {
 	if a.Username == "" {
 		return tokenmanager.Errorf(tokenmanager.EInvalid, "the account has no username")
@@ -22,6 +24,9 @@ func (s *Store) CreateAccount(ctx context.Context, a *tokenmanager.Account) erro
 		b := tx.Bucket(bucketAccounts)
 		if b.Get([]byte(a.Username)) != nil {
 			return tokenmanager.Errorf(tokenmanager.EConflict, "the username %q is taken", a.Username)
+		}
+		if err := claimSkeleton(tx, a.Username); err != nil {
+			return err
 		}
 		return put(b, []byte(a.Username), v)
 	})

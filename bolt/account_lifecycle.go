@@ -40,6 +40,9 @@ func (s *Store) UpdateAccount(ctx context.Context, username string, fn func(*tok
 // DeleteAccount removes the account; a missing one is not an error.
 func (s *Store) DeleteAccount(ctx context.Context, username string) error {
 	return s.update(ctx, func(tx *bbolt.Tx) error {
+		if err := releaseSkeleton(tx, username); err != nil {
+			return err
+		}
 		return del(tx.Bucket(bucketAccounts), []byte(username))
 	})
 }

@@ -11,12 +11,13 @@ import (
 
 // Cancel stores c under c.Key(), merged with the entry already there
 // (later cut-off, later expiry). It returns once the commit is fsynced, so
-// an acknowledged cancellation survives a crash.
+// an acknowledged cancellation survives a crash; concurrent cancellations
+// share commits (group.go).
 func (s *Store) Cancel(ctx context.Context, c tokenmanager.Cancellation) error {
 	if err := c.Validate(); err != nil {
 		return err
 	}
-	return s.update(ctx, func(tx *bbolt.Tx) error { return putCancellation(tx, c) })
+	return s.durable(ctx, func(tx *bbolt.Tx) error { return putCancellation(tx, c) })
 }
 
 func putCancellation(tx *bbolt.Tx, c tokenmanager.Cancellation) error {

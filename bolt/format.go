@@ -13,15 +13,18 @@ import (
 // older format in place and refuses a newer one rather than misread it (a
 // binary rolled back after an upgrade). It is stored as a decimal string
 // under "version" in the meta bucket; a file without one is of format 1.
-const FormatVersion = 1
+const FormatVersion = 2
 
 var keyVersion = []byte("version")
 
 // upgrades[v-1] turns a file of format v into format v+1, inside Open's
-// transaction (so a failed upgrade leaves the file as it was). Format 1 is
-// the first, so there is none yet; a change of layout adds its step here
-// and increments FormatVersion.
-var upgrades = []func(*bbolt.Tx) error{}
+// transaction (so a failed upgrade leaves the file as it was), after every
+// bucket of the current format is created. A change of layout adds its
+// step here and increments FormatVersion. An older binary refuses the
+// upgraded file: it would not keep the new layout up to date.
+var upgrades = []func(*bbolt.Tx) error{
+	backfillSkeletons, // 1 -> 2: the username skeleton index (account_skeletons)
+}
 
 // checkFormat refuses a file whose format this binary cannot read: newer
 // than FormatVersion, or not a number.

@@ -3,6 +3,7 @@ package bolt_test
 import (
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -60,13 +61,29 @@ func metaVersion(t *testing.T, path string) string {
 	return v
 }
 
-// TestFormatTestdata opens a store written by format 1 and kept in
-// testdata: every later binary must read it (upgrading it if the format
-// changed), with its records intact.
+// TestFormatTestdata opens the stores kept in testdata, one per format:
+// format1.db (written before the username skeleton index) is upgraded on
+// open, format2.db (the current format) opens as it is; both keep their
+// records. Every later binary must keep opening them.
 func TestFormatTestdata(t *testing.T) {
-	path := copyTestdata(t, "format1.db")
-	s := mustOpen(t, path)
-	defer s.Close()
+	for _, name := range []string{"format1.db", "format2.db"} {
+		t.Run(name, func(t *testing.T) {
+			path := copyTestdata(t, name)
+			s := mustOpen(t, path)
+			checkTestdataStore(t, s)
+			s.Close()
+			if got := metaVersion(t, path); got != strconv.Itoa(bolt.FormatVersion) {
+				t.Fatalf("format after Open = %q, want %d", got, bolt.FormatVersion)
+			}
+		})
+	}
+}
+
+// checkTestdataStore checks the records every testdata store holds, and
+// that the upgrade to format 2 indexed the old accounts: a look-alike of
+// one is refused.
+func checkTestdataStore(t *testing.T, s *bolt.Store) {
+	t.Helper()
 	ctx := t.Context()
 	a, err := s.Account(ctx, "alice")
 	if err != nil || !strings.HasPrefix(a.PasswordHash, "$argon2id$") {
@@ -88,17 +105,22 @@ func TestFormatTestdata(t *testing.T) {
 	if err != nil || !cancelled {
 		t.Fatalf("IsCancelled(jti-1) = %v, %v; want true", cancelled, err)
 	}
+	err = s.CreateAccount(ctx, &tokenmanager.Account{Username: "al\u0131ce", PasswordHash: "h", CreatedAt: time.Now()})
+	if tokenmanager.ErrorCode(err) != tokenmanager.EConflict {
+		t.Fatalf("a look-alike of an account of the old store: %v, want conflict", err)
+	}
 }
 
 func TestFormatVersion(t *testing.T) {
 	t.Run("NewerRefused", func(t *testing.T) {
 		path := copyTestdata(t, "format1.db")
-		setMeta(t, path, []byte("2"))
+		newer := strconv.Itoa(bolt.FormatVersion + 1)
+		setMeta(t, path, []byte(newer))
 		_, err := bolt.Open(path)
 		if err == nil || !strings.Contains(tokenmanager.ErrorMessage(err), "newer tokenmanager") {
-			t.Fatalf("Open of a format-2 store = %v, want a refusal that names a newer tokenmanager", err)
+			t.Fatalf("Open of a format-%s store = %v, want a refusal that names a newer tokenmanager", newer, err)
 		}
-		if got := metaVersion(t, path); got != "2" {
+		if got := metaVersion(t, path); got != newer {
 			t.Fatalf("the refused file's version became %q: a refusal must not change the file", got)
 		}
 		if err := bolt.CheckFile(path); err == nil {
@@ -121,8 +143,8 @@ func TestFormatVersion(t *testing.T) {
 		if err != nil {
 			t.Fatalf("Account after opening an unversioned store: %v", err)
 		}
-		if got := metaVersion(t, path); got != "1" {
-			t.Fatalf("version after Open = %q, want it recorded as 1", got)
+		if got := metaVersion(t, path); got != strconv.Itoa(bolt.FormatVersion) {
+			t.Fatalf("version after Open = %q, want it recorded as %d", got, bolt.FormatVersion)
 		}
 	})
 }

@@ -18,7 +18,7 @@ func (s *Store) CreateSession(ctx context.Context, x *tokenmanager.Session) erro
 	if x.ID == "" {
 		return tokenmanager.Errorf(tokenmanager.EInvalid, "the session has no id")
 	}
-	return s.update(ctx, func(tx *bbolt.Tx) error {
+	return s.durable(ctx, func(tx *bbolt.Tx) error {
 		if tx.Bucket(bucketSessions).Get([]byte(x.ID)) != nil {
 			return tokenmanager.Errorf(tokenmanager.EConflict, "a session with this id exists")
 		}
@@ -40,10 +40,13 @@ func (s *Store) Session(ctx context.Context, id string) (*tokenmanager.Session, 
 // UpdateSession applies fn to the stored session inside one write
 // transaction. bbolt runs one writer at a time, so fn always sees the last
 // committed record and no update is lost. An error from fn is returned as
-// it is, and the transaction is rolled back. fn must not call the store.
+// it is, and its changes are rolled back. fn must not call the store, and
+// may be called more than once (the write is committed with concurrent
+// ones, and run again if one of those fails): it must derive the session
+// it returns from the one it is given.
 func (s *Store) UpdateSession(ctx context.Context, id string, fn func(*tokenmanager.Session) error) (*tokenmanager.Session, error) {
 	var x *tokenmanager.Session
-	err := s.update(ctx, func(tx *bbolt.Tx) error {
+	err := s.durable(ctx, func(tx *bbolt.Tx) error {
 		old, err := mustGetSession(tx, id)
 		if err != nil {
 			return err
@@ -66,7 +69,7 @@ func (s *Store) UpdateSession(ctx context.Context, id string, fn func(*tokenmana
 // DeleteSession removes a session and its index entries; a missing one is
 // not an error.
 func (s *Store) DeleteSession(ctx context.Context, id string) error {
-	return s.update(ctx, func(tx *bbolt.Tx) error {
+	return s.durable(ctx, func(tx *bbolt.Tx) error {
 		x, err := getSession(tx, []byte(id))
 		if err != nil || x == nil {
 			return err

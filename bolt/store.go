@@ -26,16 +26,17 @@ import (
 // records they point to.
 var (
 	bucketMeta          = []byte("meta")
-	bucketAccounts      = []byte("accounts")         // canonical username -> account
-	bucketSessions      = []byte("sessions")         // session id -> session
-	bucketSessionSubj   = []byte("session_subjects") // subject index -> nothing
-	bucketSessionExpiry = []byte("session_expiry")   // expiry index -> nothing
-	bucketCancels       = []byte("cancellations")    // Cancellation.Key() -> cancellation
-	bucketCancelExpiry  = []byte("cancel_expiry")    // expiry index -> nothing
-	bucketKeys          = []byte("keyset")           // keyKeySet -> key set
+	bucketAccounts      = []byte("accounts")          // canonical username -> account
+	bucketSessions      = []byte("sessions")          // session id -> session
+	bucketSessionSubj   = []byte("session_subjects")  // subject index -> nothing
+	bucketSessionExpiry = []byte("session_expiry")    // expiry index -> nothing
+	bucketCancels       = []byte("cancellations")     // Cancellation.Key() -> cancellation
+	bucketCancelExpiry  = []byte("cancel_expiry")     // expiry index -> nothing
+	bucketKeys          = []byte("keyset")            // keyKeySet -> key set
+	bucketSkeletons     = []byte("account_skeletons") // UsernameSkeleton -> canonical username
 
 	allBuckets = [][]byte{bucketMeta, bucketAccounts, bucketSessions, bucketSessionSubj,
-		bucketSessionExpiry, bucketCancels, bucketCancelExpiry, bucketKeys}
+		bucketSessionExpiry, bucketCancels, bucketCancelExpiry, bucketKeys, bucketSkeletons}
 )
 
 // lockTimeout is how long Open waits for the file lock before it says that
@@ -45,7 +46,8 @@ const lockTimeout = time.Second
 // Store is the embedded tokenmanager.Store, kept in one bbolt file.
 type Store struct {
 	db     *bbolt.DB
-	writes writeState
+	group  group      // commits concurrent durable writes together (group.go)
+	writes writeState // tells when writes fail for want of room (diskfull.go)
 }
 
 var _ tokenmanager.Store = (*Store)(nil)
@@ -65,7 +67,7 @@ func Open(path string) (*Store, error) {
 	} else if err != nil {
 		return nil, tokenmanager.Wrap(tokenmanager.EUnavailable, err, "cannot open the store "+path)
 	}
-	s := &Store{db: db}
+	s := &Store{db: db, group: group{db: db}}
 	if err := s.init(); err != nil {
 		db.Close()
 		return nil, err

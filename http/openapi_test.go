@@ -41,7 +41,8 @@ func described(doc openAPIDoc) []string {
 }
 
 // served lists the routes of srv as "METHOD /path", expanding a pattern
-// without a method into anyMethod.
+// without a method into anyMethod, and a GET pattern into GET and HEAD
+// (net/http.ServeMux serves HEAD with a GET pattern's handler).
 func served(srv *tmhttp.Server) []string {
 	var out []string
 	for _, p := range srv.Routes() {
@@ -53,6 +54,9 @@ func served(srv *tmhttp.Server) []string {
 			continue
 		}
 		out = append(out, method+" "+path)
+		if method == http.MethodGet {
+			out = append(out, http.MethodHead+" "+path)
+		}
 	}
 	return out
 }

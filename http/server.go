@@ -107,13 +107,24 @@ func (s *Server) init() {
 	s.admins = canonicalSet(s.Admins, s.Logger)
 	s.metrics = newMetrics(s.Registry, s.Manager.Replica(), s.Logger)
 	s.metrics.registerAccounts(s.Accounts)
+	s.metrics.registerVerifyCache(s.Manager)
 	if s.Events == nil {
 		s.Events = &Hub{}
 	}
 	s.countCancellations()
 	s.admitRefreshes()
-	s.public = s.build("", s.publicRoutes())
-	s.operator = s.build("socket ", s.operatorRoutes())
+	s.public = s.build("", s.publicRoutes(), s.pages())
+	s.operator = s.build("socket ", s.operatorRoutes(), nil)
+}
+
+// pages are the public handler's HTML pages, beside the API routes (and
+// not in Routes: they are for people, not described in the OpenAPI
+// document): the web console, when the Server has accounts.
+func (s *Server) pages() map[string]http.Handler {
+	if s.Accounts == nil {
+		return nil
+	}
+	return map[string]http.Handler{consolePrefix: s.console()}
 }
 
 // canonicalSet returns the canonical forms of names, logging (and
@@ -149,10 +160,13 @@ func (s *Server) countCancellations() {
 // gets: request id and access log outermost, then panic recovery, then
 // the JSON answers for unmatched routes. label prefixes the route label of
 // the metrics, so the two handlers' routes are told apart.
-func (s *Server) build(label string, routes []route) http.Handler {
+func (s *Server) build(label string, routes []route, pages map[string]http.Handler) http.Handler {
 	mux := http.NewServeMux()
 	for _, rt := range routes {
 		mux.Handle(rt.pattern, s.guard(rt.access, rt.fn))
+	}
+	for prefix, h := range pages {
+		mux.Handle(prefix, h)
 	}
 	return s.observe(label, recoverPanics(crossOrigin(dispatch(mux))))
 }

@@ -2,9 +2,9 @@ package jose
 
 import (
 	"errors"
-	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -43,18 +43,18 @@ type Options struct {
 // tokenmanager.TokenCodec and is safe for concurrent use; SetKeySet swaps
 // the keys (rotation) without a pause.
 type Codec struct {
-	opts   Options
-	keys   atomic.Pointer[keyring]
-	parser *jwt.Parser
+	opts Options
+	keys atomic.Pointer[keyring]
 }
 
 var _ tokenmanager.TokenCodec = (*Codec)(nil)
 
 // keyring is the parsed form of a KeySet.
 type keyring struct {
-	byID   map[string]*parsedKey
-	active *parsedKey
-	jwks   JWKSet
+	byID    map[string]*parsedKey
+	active  *parsedKey
+	jwks    JWKSet
+	headers headerCache // header segments already checked (jose/header.go)
 }
 
 // NewCodec returns a codec for ks. It fails when ks has no active key or a
@@ -66,23 +66,8 @@ func NewCodec(ks *tokenmanager.KeySet, opts Options) (*Codec, error) {
 	if opts.MaxTokenSize <= 0 {
 		opts.MaxTokenSize = DefaultMaxTokenSize
 	}
-	c := &Codec{opts: opts, parser: newParser(opts)}
+	c := &Codec{opts: opts}
 	return c, c.SetKeySet(ks)
-}
-
-func newParser(o Options) *jwt.Parser {
-	p := []jwt.ParserOption{
-		jwt.WithValidMethods(Algs), // narrowed per key in keyFor
-		jwt.WithExpirationRequired(), jwt.WithIssuedAt(), jwt.WithLeeway(o.Leeway),
-		jwt.WithTimeFunc(o.Now), jwt.WithStrictDecoding(),
-	}
-	if o.Issuer != "" {
-		p = append(p, jwt.WithIssuer(o.Issuer))
-	}
-	if len(o.Audience) > 0 {
-		p = append(p, jwt.WithAudience(o.Audience...))
-	}
-	return jwt.NewParser(p...)
 }
 
 // SetKeySet replaces the keys, for example after a rotation.
@@ -131,19 +116,61 @@ func (c *Codec) Sign(cl *tokenmanager.Claims) (string, error) {
 
 // Parse verifies raw and returns its claims. Each refusal is an
 // EInvalidToken error whose message says what was wrong, without echoing
-// the token.
+// the token. In order: the token's form (precheck); its header, checked
+// once per distinct header text and then remembered; the strict base64url
+// of every segment; the signature, with the key the header names; and only
+// then the claims, decoded without generic maps and validated.
 func (c *Codec) Parse(raw string) (*tokenmanager.Claims, error) {
 	if err := precheck(raw, c.opts.MaxTokenSize); err != nil {
 		return nil, err
 	}
-	w := &wireClaims{}
-	t, err := c.parser.ParseWithClaims(raw, w, c.keyFor)
-	if err != nil && t != nil && t.Header != nil && !knownAlg(t.Header["alg"]) {
-		return nil, invalid("the token's alg is not one of " + strings.Join(Algs, ", "))
-	} else if err != nil {
-		return nil, invalid(describe(err))
+	dot1 := strings.IndexByte(raw, '.')
+	dot2 := dot1 + 1 + strings.IndexByte(raw[dot1+1:], '.')
+	k, err := c.keys.Load().keyForHeader(raw[:dot1])
+	if err != nil {
+		return nil, err
 	}
-	return w.claims(t.Header["kid"].(string)), nil
+	sc := scratchPool.Get().(*scratch)
+	defer scratchPool.Put(sc)
+	body, sig, ok := sc.decode(raw, dot1, dot2)
+	if !ok {
+		return nil, invalid("the token is malformed")
+	}
+	if !k.verify(sc.in[:dot2], sig) {
+		return nil, invalid("the token's signature is invalid")
+	}
+	var p payload
+	if p.decode(string(body)) != nil {
+		return nil, invalid("the token is malformed")
+	}
+	if err := c.opts.validate(&p, c.opts.Now()); err != nil {
+		return nil, err
+	}
+	return p.claims(k.ID), nil
+}
+
+// scratch holds one Parse's bytes: the token, its decoded payload and
+// signature. Pooled, so a verification allocates only what it returns.
+type scratch struct{ in, body, sig []byte }
+
+var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
+
+// decode copies raw and decodes its payload and signature segments,
+// strictly; ok is false when either is not canonical base64url.
+func (sc *scratch) decode(raw string, dot1, dot2 int) (body, sig []byte, ok bool) {
+	sc.in = append(sc.in[:0], raw...)
+	seg, sseg := sc.in[dot1+1:dot2], sc.in[dot2+1:]
+	sc.body = slices.Grow(sc.body[:0], strictB64.DecodedLen(len(seg)))[:strictB64.DecodedLen(len(seg))]
+	sc.sig = slices.Grow(sc.sig[:0], strictB64.DecodedLen(len(sseg)))[:strictB64.DecodedLen(len(sseg))]
+	n, err := strictB64.Decode(sc.body, seg)
+	if err != nil {
+		return nil, nil, false
+	}
+	m, err := strictB64.Decode(sc.sig, sseg)
+	if err != nil {
+		return nil, nil, false
+	}
+	return sc.body[:n], sc.sig[:m], true
 }
 
 // precheck refuses what is not worth decoding: too long, not three parts,
@@ -172,34 +199,17 @@ func isB64URL(b byte) bool {
 // headerParams are the only header parameters our tokens carry. A token
 // with any other is refused before its key is looked up: key material or
 // key locations chosen by the sender (jwk, jku, x5u, x5c, x5t), nested
-// tokens (cty), unencoded payloads (b64), JWE parameters (enc, zip). Such
+// tokens (cty), unencoded payloads (strictB64), JWE parameters (enc, zip). Such
 // a token cannot be one we signed, and refusing it outright means no
 // future change can start trusting them by accident.
 var headerParams = map[string]bool{"alg": true, "kid": true, "typ": true}
 
-// keyFor is the golang-jwt Keyfunc: the key is chosen by kid alone among our
-// own keys, and the token must name exactly that key's algorithm. A header
-// parameter other than alg, kid and typ (an unknown crit, a jwk, jku, x5u
-// or x5c above all) or a typ other than at+jwt is refused.
+// keyFor is a golang-jwt Keyfunc with the header rules of Parse, for tests
+// that parse with golang-jwt.
 func (c *Codec) keyFor(t *jwt.Token) (any, error) {
-	if _, ok := t.Header["crit"]; ok {
-		return nil, errors.New("unsupported crit header")
-	}
-	for name := range t.Header {
-		if !headerParams[name] {
-			return nil, fmt.Errorf("header parameter %.16q is not accepted (only alg, kid and typ)", name)
-		}
-	}
-	if typ, _ := t.Header["typ"].(string); !isAccessTyp(typ) {
-		return nil, errors.New("typ is not at+jwt")
-	}
-	kid, _ := t.Header["kid"].(string)
-	k, ok := c.keys.Load().byID[kid]
-	if !ok {
-		return nil, errors.New("unknown kid")
-	}
-	if t.Method.Alg() != k.Alg {
-		return nil, errors.New("alg does not match the key")
+	k, err := c.keys.Load().keyOf(t.Header)
+	if err != nil {
+		return nil, err
 	}
 	return k.pub, nil
 }
@@ -211,53 +221,11 @@ func knownAlg(alg any) bool {
 	return ok && slices.Contains(Algs, s)
 }
 
+// algList names Algs for messages.
+var algList = strings.Join(Algs, ", ")
+
 func isAccessTyp(typ string) bool {
 	return strings.EqualFold(typ, AccessTokenType) || strings.EqualFold(typ, "application/"+AccessTokenType)
-}
-
-// describe turns a golang-jwt error into a short message for the client.
-func describe(err error) string {
-	switch {
-	case errors.Is(err, jwt.ErrTokenExpired):
-		return "the token has expired"
-	case errors.Is(err, jwt.ErrTokenNotValidYet):
-		return "the token is not valid yet"
-	case errors.Is(err, jwt.ErrTokenUsedBeforeIssued):
-		return "the token was issued in the future"
-	case errors.Is(err, jwt.ErrTokenInvalidIssuer):
-		return "the token has the wrong issuer"
-	case errors.Is(err, jwt.ErrTokenInvalidAudience):
-		return "the token has the wrong audience"
-	case errors.Is(err, jwt.ErrTokenRequiredClaimMissing):
-		msg := err.Error() // ends with golang-jwt's "<claim> claim is required"
-		return "the token lacks a required claim: " + msg[strings.LastIndex(msg, ": ")+2:]
-	case errors.Is(err, jwt.ErrTokenSignatureInvalid):
-		return "the token's signature is invalid"
-	case errors.Is(err, jwt.ErrTokenMalformed):
-		return "the token is malformed"
-	case errors.Is(err, jwt.ErrTokenUnverifiable):
-		return "the token cannot be verified: " + unwrapLast(err)
-	}
-	return "the token is invalid: " + unwrapLast(err)
-}
-
-// unwrapLast returns the innermost message of our own Keyfunc and
-// Validate errors, or golang-jwt's own detail ("signing method (alg) is
-// unavailable") after its sentinel. None of them quotes the token.
-func unwrapLast(err error) string {
-	full := err.Error()
-	for {
-		u := errors.Unwrap(err)
-		if u == nil {
-			if j, ok := err.(interface{ Unwrap() []error }); ok {
-				if es := j.Unwrap(); len(es) > 0 && es[len(es)-1] != nil {
-					return es[len(es)-1].Error()
-				}
-			}
-			return strings.TrimPrefix(full, err.Error()+": ")
-		}
-		err = u
-	}
 }
 
 func invalid(msg string) error { return tokenmanager.Errorf(tokenmanager.EInvalidToken, "%s", msg) }

@@ -115,6 +115,7 @@ type parsedKey struct {
 	method jwt.SigningMethod
 	priv   any
 	pub    any
+	v      verifier // Parse's signature check (jose/verify.go)
 }
 
 func parseKey(k tokenmanager.SigningKey) (*parsedKey, error) {

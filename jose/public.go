@@ -34,7 +34,7 @@ func NewVerifier(set JWKSet, opts Options) (*Verifier, error) {
 	if opts.MaxTokenSize <= 0 {
 		opts.MaxTokenSize = DefaultMaxTokenSize
 	}
-	v := &Verifier{c: &Codec{opts: opts, parser: newParser(opts)}}
+	v := &Verifier{c: &Codec{opts: opts}}
 	return v, v.SetJWKS(set)
 }
 

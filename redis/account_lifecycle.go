@@ -55,10 +55,11 @@ func (s *Store) updateAccountOnce(ctx context.Context, username string, fn func(
 	return a, n == 1, nil
 }
 
-// DeleteAccount removes the account; a missing one is not an error.
+// DeleteAccount removes the account, then its skeleton claim; a missing
+// one is not an error.
 func (s *Store) DeleteAccount(ctx context.Context, username string) error {
 	if err := s.rdb.Del(ctx, s.k.account(username)).Err(); err != nil {
 		return unavailable(err, "cannot delete the account")
 	}
-	return nil
+	return s.releaseSkeleton(ctx, username) // if this fails, the next sign-up takes the claim over
 }

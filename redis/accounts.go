@@ -20,19 +20,32 @@ type accountRecord struct {
 	Disabled     bool      `json:"disabled,omitempty"`
 }
 
-// CreateAccount stores a new account with SET NX, so that of two sign-ups
-// for the same name, on any instances, exactly one wins.
+// CreateAccount claims the name's confusable skeleton (see
+// account_skeleton.go), then stores the account with SET NX, so that of
+// two sign-ups for the same name, or for look-alike names, on any
+// instances, exactly one wins.
 func (s *Store) CreateAccount(ctx context.Context, a *tm.Account) error {
 	data, err := json.Marshal(accountRecord{a.Username, a.PasswordHash, a.CreatedAt, a.Disabled})
 	if err != nil {
 		return corrupt(err, "account")
 	}
-	ok, err := s.rdb.SetNX(ctx, s.k.account(a.Username), data, 0).Result()
+	fresh, err := s.claimSkeleton(ctx, a.Username)
 	if err != nil {
-		return unavailable(err, "cannot store the account")
-	} else if !ok {
+		return err
+	}
+	ok, err := s.rdb.SetNX(ctx, s.k.account(a.Username), data, 0).Result()
+	if err != nil || !ok {
+		if fresh {
+			_ = s.releaseSkeleton(ctx, a.Username) // else it expires by itself
+		}
+		if err != nil {
+			return unavailable(err, "cannot store the account")
+		}
 		return tm.Errorf(tm.EConflict, "the username is taken")
 	}
+	// The account is stored: a claim left pending (Redis failed between
+	// the two commands) only expires, it never refuses this account.
+	_ = s.confirmSkeleton(ctx, a.Username)
 	return nil
 }
 

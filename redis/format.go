@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strconv"
+	"strings"
 
 	goredis "github.com/redis/go-redis/v9"
 
@@ -14,12 +15,34 @@ import (
 // package documentation). The layout's format is stored in <prefix>:format;
 // a Redis without that key holds format 1 (the layout of the releases
 // before formats were numbered) or nothing at all.
-const FormatVersion = 1
+const FormatVersion = 2
 
-// upgrades[v-1] turns a layout of format v into format v+1. Format 1 is
-// the first, so there is none yet; a change of layout adds its step here
-// (idempotent: instances may run it at once) and increments FormatVersion.
-var upgrades = []func(context.Context, *Store) error{}
+// upgrades[v-1] turns a layout of format v into format v+1. A change of
+// layout adds its step here (idempotent: instances may run it at once, and
+// a step cut short runs again) and increments FormatVersion.
+var upgrades = []func(context.Context, *Store) error{
+	claimOldSkeletons, // 1 -> 2: the username skeleton claims (tm:k:<skeleton>)
+}
+
+// claimOldSkeletons claims the skeleton of every account written before
+// the claims existed, so that a look-alike of an old account is refused
+// too. Of two old accounts with one skeleton, the first seen holds it.
+func claimOldSkeletons(ctx context.Context, s *Store) error {
+	prefix := s.k.account("")
+	return s.scanKeys(ctx, prefix, func(keys []string) error {
+		_, err := s.rdb.Pipelined(ctx, func(p goredis.Pipeliner) error {
+			for _, k := range keys {
+				name := strings.TrimPrefix(k, prefix)
+				p.SetNX(ctx, s.k.skeleton(tm.UsernameSkeleton(name)), name, 0)
+			}
+			return nil
+		})
+		if err != nil {
+			return unavailable(err, "cannot claim the skeletons of the accounts")
+		}
+		return nil
+	})
+}
 
 // UpgradeFormat checks the layout's format before the store is used: it
 // refuses a newer one (written by a newer tokenmanager, which this binary

@@ -65,8 +65,9 @@ type Options struct {
 	// SweepEvery is how often expired cancellations are swept from the
 	// replica and the store (DefaultSweepEvery).
 	SweepEvery time.Duration
-	// VerifyCacheSize is passed to tokenmanager.Config.
-	VerifyCacheSize int
+	// VerifyCacheMemory is passed to tokenmanager.Config: the bytes the
+	// cache of verified tokens may take (0: the default, negative: off).
+	VerifyCacheMemory int64
 	// Hooks observe the replica (metrics, event streams).
 	Hooks tokenmanager.ReplicaHooks
 	// Logger receives what happens in the background: feed losses,
@@ -114,6 +115,6 @@ func (o Options) managerConfig() tokenmanager.Config {
 	return tokenmanager.Config{
 		Issuer: o.Issuer, Audience: o.Audience, AccessTTL: o.AccessTTL, RefreshTTL: o.RefreshTTL,
 		ReuseGrace: o.ReuseGrace, Leeway: o.Leeway, Check: o.Check, Now: o.Now,
-		VerifyCacheSize: o.VerifyCacheSize,
+		VerifyCacheMemory: o.VerifyCacheMemory,
 	}
 }

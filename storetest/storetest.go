@@ -37,6 +37,7 @@ func Run(t *testing.T, open func(t *testing.T) tokenmanager.Store) {
 	o := closing(open)
 	t.Run("Accounts", func(t *testing.T) { testAccounts(t, o) })
 	t.Run("AccountLifecycle", func(t *testing.T) { testAccountLifecycle(t, o) })
+	t.Run("AccountSkeletons", func(t *testing.T) { testAccountSkeletons(t, o) })
 	t.Run("Sessions", func(t *testing.T) { testSessions(t, o) })
 	t.Run("Cancellations", func(t *testing.T) { testCancellations(t, o) })
 	t.Run("KeySet", func(t *testing.T) { testKeySet(t, o) })

@@ -9,6 +9,8 @@ import (
 	"runtime/debug"
 	"strings"
 	"testing"
+
+	"github.com/tokenmanager/tokenmanager/internal/redistest"
 )
 
 // newClient decodes the output of `clients add`.
@@ -124,5 +126,31 @@ func TestVersionFrom(t *testing.T) {
 	}
 	if out := string(cli(t, 0, "--version")); !strings.HasPrefix(out, "tokenmanager ") || strings.Contains(out, " dev\n") {
 		t.Fatalf("--version = %q", out)
+	}
+}
+
+// TestClientsOnRedis keeps service clients in a shared Redis: a client
+// added on the store directly (no server on this data directory) works
+// on two instances, and one removed through instance A's admin socket is
+// refused by instance B at once.
+func TestClientsOnRedis(t *testing.T) {
+	rs := redistest.Start(t, redistest.WithAOF())
+	a, b := startShared(t, rs.URL()), startShared(t, rs.URL())
+	alice := a.user("alice")
+	_, secret := newClient(t, cli(t, 0, "clients", "add", "gw", "--store", rs.URL(), "--data-dir", t.TempDir()))
+	introspect := func(s *testServer) *response {
+		return s.do("POST", "/oauth/introspect", "", url.Values{"token": {alice.AccessToken}, "client_id": {"gw"}, "client_secret": {secret}})
+	}
+	for name, s := range map[string]*testServer{"A": a, "B": b} {
+		if r := introspect(s); r.Status != 200 || r.JSON(t)["active"] != true {
+			t.Fatalf("introspect on %s with a client added on the store: %d %s", name, r.Status, r.Body)
+		}
+	}
+	if list := string(cli(t, 0, "clients", "list", "--data-dir", b.Dir)); !strings.Contains(list, `"gw"`) {
+		t.Fatalf("clients list through B = %s", list)
+	}
+	cli(t, 0, "clients", "remove", "gw", "--data-dir", a.Dir)
+	if r := introspect(b); r.Status != 401 {
+		t.Fatalf("introspect on B with a client removed through A: %d %s", r.Status, r.Body)
 	}
 }

@@ -34,6 +34,7 @@ type Config struct {
 	SignInUserLimit string
 	HashMemory      string
 	HashWait        time.Duration
+	VerifyCache     string
 	ReuseGrace      time.Duration
 	RevocationCheck string
 	MaxStaleness    time.Duration
@@ -68,6 +69,7 @@ func (c *Config) flagSet(name string) *flag.FlagSet {
 	fs.StringVar(&c.SignInLimit, "sign-in-limit", "10/15m", "failed sign-ins allowed per username and client address per window (N/duration, or off)")
 	fs.StringVar(&c.SignInUserLimit, "sign-in-user-limit", "100/15m", "failed sign-ins allowed per username from every address together, then paced to one per window/N; networks the user signed in from are exempt (N/duration, or off)")
 	fs.StringVar(&c.HashMemory, "hash-memory", "256MiB", "memory the argon2id password hashes in flight may use together (KiB, MiB, GiB); the rest wait --hash-wait")
+	fs.StringVar(&c.VerifyCache, "verify-cache-memory", "32MiB", "memory for the cache of verified access tokens, so a token presented again skips its signature (KiB, MiB, GiB, or off)")
 	fs.DurationVar(&c.HashWait, "hash-wait", 2*time.Second, "how long a sign-in or sign-up waits for a password hashing slot before it gets 503 with Retry-After")
 	fs.DurationVar(&c.ReuseGrace, "refresh-reuse-grace", service.DefaultReuseGrace, "window in which a just-retired refresh token returns the current pair instead of cancelling the session (0s: off)")
 	fs.StringVar(&c.RevocationCheck, "revocation-check", "replica", "replica (in-memory), strict (store per request) or off (benchmark baseline only)")
@@ -178,6 +180,9 @@ func (c *Config) validate() error {
 	}
 	if _, err := parseBytes(c.HashMemory); err != nil {
 		return fmt.Errorf("--hash-memory: %v", err)
+	}
+	if _, err := verifyCacheMemory(c.VerifyCache); err != nil {
+		return fmt.Errorf("--verify-cache-memory: %v", err)
 	}
 	switch {
 	case c.OnStoreOutage != "closed" && c.OnStoreOutage != "open":

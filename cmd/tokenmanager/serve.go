@@ -127,12 +127,13 @@ func (m *Main) options() (service.Options, error) {
 		return service.Options{}, err
 	}
 	mode, _ := tokenmanager.ParseCheckMode(c.RevocationCheck)
+	cacheMemory, _ := verifyCacheMemory(c.VerifyCache)
 	m.events, m.metrics = &tmhttp.Hub{}, newReplicaMetrics()
 	return service.Options{
 		Issuer: c.Issuer, Audience: list(c.Audience), AccessTTL: c.AccessTTL, RefreshTTL: c.RefreshTTL,
 		ReuseGrace: orOff(c.ReuseGrace), Leeway: orOff(c.Leeway), Alg: c.Alg, HS256Secret: secret,
 		Check: mode, MaxStaleness: c.MaxStaleness, OnStoreOutage: tokenmanager.OutagePolicy(c.OnStoreOutage),
-		KeyRefresh: c.KeyRefresh, SweepEvery: c.SweepEvery,
+		KeyRefresh: c.KeyRefresh, SweepEvery: c.SweepEvery, VerifyCacheMemory: cacheMemory,
 		Hooks: replicaHooks(m.events, m.metrics), Logger: m.Logger,
 	}, nil
 }
