@@ -9,11 +9,16 @@ import (
 // Kind says what a Cancellation cancels.
 type Kind uint8
 
-// The three kinds of cancellation.
+// The kinds of cancellation.
 const (
 	KindToken   Kind = 't' // one access token, by issuer and jti
 	KindSession Kind = 's' // one session: its refresh token and its access tokens
 	KindSubject Kind = 'u' // every token of a subject issued before the cut-off
+	// KindKey is every token signed by one key (by kid), whenever issued:
+	// a revoked (leaked) key. It rides the cancelled set so that every
+	// instance refuses the key's tokens within the propagation bound,
+	// cached verifications included.
+	KindKey Kind = 'k'
 )
 
 // String returns the kind's name, as used in logs, metrics and the API.
@@ -25,6 +30,8 @@ func (k Kind) String() string {
 		return "session"
 	case KindSubject:
 		return "subject"
+	case KindKey:
+		return "key"
 	}
 	return fmt.Sprintf("Kind(%d)", uint8(k))
 }
@@ -38,6 +45,8 @@ func ParseKind(s string) (Kind, error) {
 		return KindSession, nil
 	case "subject":
 		return KindSubject, nil
+	case "key":
+		return KindKey, nil
 	}
 	return 0, Errorf(EInvalid, "unknown cancellation kind %q", s)
 }
@@ -45,7 +54,7 @@ func ParseKind(s string) (Kind, error) {
 // Cancellation is one entry of the cancelled set. It names a token's
 // identity, never its text: ID is the jti for KindToken (with Issuer), the
 // session id for KindSession and the subject for KindSubject (Issuer is
-// used for KindToken only). Tokens of the entry issued before Before are
+// used for KindToken only; ID is the kid for KindKey). Tokens of the entry issued before Before are
 // refused; Before and ExpiresAt count in whole milliseconds. ExpiresAt is when every token it
 // can match would have expired anyway: after it the entry is swept.
 type Cancellation struct {
@@ -72,7 +81,7 @@ func (c Cancellation) Expired(now time.Time) bool { return !now.Before(c.Expires
 // Validate reports what is wrong with a cancellation before it is stored.
 func (c Cancellation) Validate() error {
 	switch {
-	case c.Kind != KindToken && c.Kind != KindSession && c.Kind != KindSubject:
+	case c.Kind != KindToken && c.Kind != KindSession && c.Kind != KindSubject && c.Kind != KindKey:
 		return Errorf(EInvalid, "cancellation has an unknown kind")
 	case c.ID == "":
 		return Errorf(EInvalid, "cancellation has no id")

@@ -20,13 +20,16 @@ const shardCount = 64 // a power of two; enough that writers rarely meet readers
 // accept a cancelled one; with 10^7 entries its chance per check is about
 // one in 10^12.
 type CancelledSet struct {
-	seeds  [4]maphash.Seed // one per kind, and one mixed in for the issuer
+	seeds  [5]maphash.Seed // one per kind, and one mixed in for the issuer
 	shards [shardCount]cancelShard
 	size   atomic.Int64
 	filter atomic.Pointer[bloom]
 	// writer serialises every change (Add, Sweep, Replace) with the
 	// rebuilds of the filter, so no entry is ever missing from it.
 	writer sync.Mutex
+	// keyed is set once a key cancellation (a revoked key) was added:
+	// until then Check skips the kid lookup.
+	keyed atomic.Bool
 }
 
 type cancelShard struct {
@@ -54,19 +57,27 @@ func NewCancelledSet() *CancelledSet {
 }
 
 // Add records a cancellation, merged with any entry of the same identity.
-func (s *CancelledSet) Add(c Cancellation) {
+func (s *CancelledSet) Add(c Cancellation) { s.Merge(c) }
+
+// Merge is Add, and reports whether c changed the set (a new entry, or a
+// later cut-off or expiry): what a reload found that the feed missed.
+func (s *CancelledSet) Merge(c Cancellation) bool {
 	k := s.key(c) // sessions and subjects are keyed by id alone, as in Key
 	s.writer.Lock()
 	defer s.writer.Unlock()
-	s.put(k, cancelEntry{before: c.Before.UnixMilli(), expires: c.ExpiresAt.UnixMilli()})
+	changed := s.put(k, cancelEntry{before: c.Before.UnixMilli(), expires: c.ExpiresAt.UnixMilli()})
+	if c.Kind == KindKey {
+		s.keyed.Store(true)
+	}
 	if f := s.filter.Load(); s.Len() > f.capacity() {
 		s.rebuildFilter(2 * s.Len())
 	}
+	return changed
 }
 
-// put merges e into the entry of key k and sets its filter bits; the
-// caller holds s.writer.
-func (s *CancelledSet) put(k uint64, e cancelEntry) {
+// put merges e into the entry of key k and sets its filter bits, and
+// reports whether the entry changed; the caller holds s.writer.
+func (s *CancelledSet) put(k uint64, e cancelEntry) bool {
 	sh := &s.shards[k&(shardCount-1)]
 	sh.mu.Lock()
 	old, ok := sh.m[k]
@@ -79,6 +90,7 @@ func (s *CancelledSet) put(k uint64, e cancelEntry) {
 	sh.m[k] = e
 	sh.mu.Unlock()
 	s.filter.Load().add(k) // after the map: a reader that sees the bit finds the entry
+	return !ok || e != old
 }
 
 // rebuildFilter replaces the filter by one sized for entries, holding
@@ -110,9 +122,10 @@ func (s *CancelledSet) Len() int { return int(s.size.Load()) }
 // Check returns the kind of the cancellation that refuses a token with
 // these claims, and false when the token is not cancelled. A token is
 // refused when its jti is cancelled, or when its session or subject was
-// cancelled after the token was issued. The three keys are hashed first and
-// their filter blocks read together, so the common answer (not cancelled)
-// waits for the memory once rather than three times in a row.
+// cancelled after the token was issued, or the key that signed it was
+// revoked (whenever the token was issued). The three keys are hashed first
+// and their filter blocks read together, so the common answer (not
+// cancelled) waits for the memory once rather than three times in a row.
 func (s *CancelledSet) Check(c *Claims) (Kind, bool) {
 	f := s.filter.Load()
 	ht := s.hash(KindToken, c.Issuer, c.ID)
@@ -124,7 +137,7 @@ func (s *CancelledSet) Check(c *Claims) (Kind, bool) {
 	mt, mu := f.mayContain(ht), f.mayContain(hu)
 	ms := c.SessionID != "" && f.mayContain(hs)
 	if !mt && !ms && !mu {
-		return 0, false
+		return s.checkKey(c)
 	}
 	iat := c.IssuedAt.UnixMilli()
 	switch {
@@ -134,6 +147,15 @@ func (s *CancelledSet) Check(c *Claims) (Kind, bool) {
 		return KindSession, true
 	case mu && s.lookup(hu, iat, false):
 		return KindSubject, true
+	}
+	return s.checkKey(c)
+}
+
+// checkKey reports whether the key that signed the token was revoked; it
+// costs one atomic load until a key has been revoked.
+func (s *CancelledSet) checkKey(c *Claims) (Kind, bool) {
+	if s.keyed.Load() && c.KeyID != "" && s.match(KindKey, "", c.KeyID, 0, true) {
+		return KindKey, true
 	}
 	return 0, false
 }
@@ -197,6 +219,8 @@ func (s *CancelledSet) hash(k Kind, iss, id string) uint64 {
 		seed = &s.seeds[1]
 	case KindSubject:
 		seed = &s.seeds[2]
+	case KindKey:
+		seed = &s.seeds[4]
 	}
 	h := maphash.String(*seed, id)
 	if iss != "" {

@@ -32,11 +32,12 @@ type hashGate struct {
 }
 
 // newHashGate sizes the gate: as many slots as memory holds hashes of
-// argonKiB, and no more than two per CPU (more would only make each hash
-// slower, not the server faster); at least one.
+// argonKiB, and no more than one per CPU (argon2id with one lane is one
+// goroutine of pure computation: a second hash on a CPU would only make
+// both slower and double their memory, not serve more); at least one.
 func newHashGate(memory int64, argonKiB uint32, wait time.Duration) *hashGate {
 	n := memory / max(int64(argonKiB)<<10, 1)
-	n = max(min(n, int64(2*runtime.GOMAXPROCS(0))), 1)
+	n = max(min(n, int64(runtime.GOMAXPROCS(0))), 1)
 	return &hashGate{slots: make(chan struct{}, n), wait: wait}
 }
 
@@ -96,7 +97,7 @@ func (a *Accounts) Stats() AccountStats {
 }
 
 // WithHashBudget bounds the password hashes in flight by memory: at most
-// memory / the argon2id memory parameter at once (and two per CPU). The
+// memory / the argon2id memory parameter at once (and one per CPU). The
 // others wait up to wait for a slot, then fail with EUnavailable and a
 // Retry time. Call it before first use; it returns a.
 func (a *Accounts) WithHashBudget(memory int64, wait time.Duration) *Accounts {

@@ -41,7 +41,7 @@ var testArgon = Argon2Params{Memory: 64, Time: 1, Threads: 1, KeyLen: 32, SaltLe
 // TestHashBudget: the hashes in flight are bounded by memory.
 func TestHashBudget(t *testing.T) {
 	const mem = 19 << 10 // KiB, OWASP's
-	perCPU := 2 * runtime.GOMAXPROCS(0)
+	perCPU := runtime.GOMAXPROCS(0)
 	for _, tc := range []struct {
 		name   string
 		budget int64
@@ -88,5 +88,13 @@ func TestSignInWaitsForAHashingSlot(t *testing.T) {
 	}
 	if _, err := a.SignIn(ctx, "alice", "correct horse", "192.0.2.2"); err != nil {
 		t.Fatalf("SignIn from elsewhere = %v", err)
+	}
+}
+
+// BenchmarkHashPassword is the cost of one sign-in's hash with the
+// default (OWASP) parameters: what bounds sign-ins per second per CPU.
+func BenchmarkHashPassword(b *testing.B) {
+	for b.Loop() {
+		HashPassword("correct horse battery", DefaultArgon2)
 	}
 }

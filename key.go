@@ -14,13 +14,43 @@ type SigningKey struct {
 	Alg       string    `json:"alg"`
 	Private   []byte    `json:"private"`
 	CreatedAt time.Time `json:"created_at"`
-	// RetiredAt is when another key became active; the key keeps
-	// verifying until the last token it signed has expired.
+	// ActivatesAt is when the key starts signing (zero: from its
+	// creation). A staged rotation publishes the key in the JWKS at once
+	// and sets ActivatesAt one JWKS cache lifetime later; every instance
+	// reads the moment from the key set, so all switch together.
+	ActivatesAt time.Time `json:"activates_at,omitzero"`
+	// RetiredAt is when another key became active (or becomes, when it
+	// is in the future); the key keeps verifying until the last token it
+	// signed has expired.
 	RetiredAt time.Time `json:"retired_at,omitzero"`
 }
 
-// KeySet is the signing keys and the refresh key of a deployment. The last
-// key of Keys that is not retired signs; all of them verify. RefreshKey
+// KeyState is where a key stands in its life, as `keys list` shows it.
+type KeyState string
+
+// The states of a key.
+const (
+	// KeyNext is published in the JWKS but does not sign yet.
+	KeyNext KeyState = "next"
+	// KeyActive signs new tokens.
+	KeyActive KeyState = "active"
+	// KeyRetiring no longer signs; it verifies until its tokens expired.
+	KeyRetiring KeyState = "retiring"
+)
+
+// State returns the key's state at now.
+func (k SigningKey) State(now time.Time) KeyState {
+	switch {
+	case !k.RetiredAt.IsZero() && !now.Before(k.RetiredAt):
+		return KeyRetiring
+	case now.Before(k.ActivatesAt):
+		return KeyNext
+	}
+	return KeyActive
+}
+
+// KeySet is the signing keys and the refresh key of a deployment. The key
+// whose state is active signs (see ActiveAt); all of them verify. RefreshKey
 // (32 random bytes) derives the refresh tokens of every session, so that
 // every instance sharing the store can verify them.
 type KeySet struct {
@@ -28,8 +58,24 @@ type KeySet struct {
 	RefreshKey []byte       `json:"refresh_key"`
 }
 
-// Active returns the key that signs new tokens, or false when there is none.
-func (ks *KeySet) Active() (SigningKey, bool) {
+// Active returns the key that signs new tokens now, or false when there
+// is none.
+func (ks *KeySet) Active() (SigningKey, bool) { return ks.ActiveAt(time.Now()) }
+
+// ActiveAt returns the key that signs at now: the last one whose state is
+// active then.
+func (ks *KeySet) ActiveAt(now time.Time) (SigningKey, bool) {
+	for i := len(ks.Keys) - 1; i >= 0; i-- {
+		if ks.Keys[i].State(now) == KeyActive {
+			return ks.Keys[i], true
+		}
+	}
+	return SigningKey{}, false
+}
+
+// Newest returns the key that will sign once every staged rotation has
+// happened (the last key that has no retirement), or false.
+func (ks *KeySet) Newest() (SigningKey, bool) {
 	for i := len(ks.Keys) - 1; i >= 0; i-- {
 		if ks.Keys[i].RetiredAt.IsZero() {
 			return ks.Keys[i], true
@@ -61,11 +107,21 @@ type KeyRotator interface {
 
 // Rotate retires the active key at now and makes next the active one. Old
 // keys keep verifying: Prune removes them once their last token expired.
-func (ks *KeySet) Rotate(next SigningKey, now time.Time) {
+func (ks *KeySet) Rotate(next SigningKey, now time.Time) { ks.RotateAt(next, now) }
+
+// RotateAt adds next, signing from at: every key that would still sign at
+// at retires then (a staged key not yet active included, so it never
+// signs). With at in the future, next is published at once and the
+// current key keeps signing until at.
+func (ks *KeySet) RotateAt(next SigningKey, at time.Time) {
 	for i := range ks.Keys {
-		if ks.Keys[i].RetiredAt.IsZero() {
-			ks.Keys[i].RetiredAt = now
+		if r := ks.Keys[i].RetiredAt; r.IsZero() || r.After(at) {
+			ks.Keys[i].RetiredAt = at
 		}
+	}
+	next.ActivatesAt = time.Time{}
+	if at.After(next.CreatedAt) {
+		next.ActivatesAt = at
 	}
 	ks.Keys = append(ks.Keys, next)
 }
@@ -85,12 +141,26 @@ func (ks *KeySet) Prune(now time.Time, keep time.Duration) bool {
 	return dropped
 }
 
-// RotateKeys makes next the active key of the stored set, retiring the
-// current one, and prunes keys whose tokens have all expired.
+// RotateKeys makes next the active key of the stored set at once,
+// retiring the current one, and prunes keys whose tokens have all expired.
 func RotateKeys(ctx context.Context, r KeyRotator, next SigningKey, now time.Time, keep time.Duration) (*KeySet, error) {
+	return RotateKeysAt(ctx, r, next, now, now, keep)
+}
+
+// RotateKeysAt adds next to the stored set, signing from at (a staged
+// rotation: the key is published now and signs once the verifiers'
+// caches of the JWKS have expired), and prunes keys whose tokens have all
+// expired.
+func RotateKeysAt(ctx context.Context, r KeyRotator, next SigningKey, now, at time.Time, keep time.Duration) (*KeySet, error) {
 	return r.UpdateKeySet(ctx, func(ks *KeySet) error {
-		ks.Rotate(next, now)
+		ks.RotateAt(next, at)
 		ks.Prune(now, keep)
 		return nil
 	})
 }
+
+// DefaultJWKSMaxAge is how long verifiers may cache the JWKS
+// (Cache-Control max-age) and so how long a staged rotation publishes a
+// key before it signs: one setting, so that a verifier caching as told
+// never meets an unknown kid.
+const DefaultJWKSMaxAge = 5 * time.Minute

@@ -179,6 +179,9 @@ func (m *Manager) parse(raw string) (*Claims, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := m.checkLifetime(c); err != nil {
+		return nil, err
+	}
 	m.verified.put(raw, c)
 	return c, nil
 }

@@ -3,6 +3,7 @@ package tokenmanager
 import (
 	"context"
 	"log/slog"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -40,6 +41,12 @@ type Replica struct {
 	live     atomic.Bool
 	cutOffAt atomic.Int64 // unix nanos when the feed or store was lost; 0 while live
 	hooks    ReplicaHooks
+
+	// beats is set by the first Confirm: from then on staleness counts
+	// from the last confirmation (fresh), whatever Live says.
+	beats    atomic.Bool
+	fresh    Freshness
+	initOnce sync.Once
 }
 
 // ReplicaHooks lets the program count what the replica does (metrics)
@@ -50,6 +57,11 @@ type ReplicaHooks struct {
 	Swept   func(n int)                  // entries swept from the replica
 	Live    func(ok bool)                // the store or feed came back or went away
 	Reload  func(d time.Duration, n int) // a full reload took d and loaded n
+	// Missed is called, after a reload of a replica that was loaded
+	// before, for each entry the reload added or extended: what the feed
+	// had not delivered. Publishing these to the event streams replaces
+	// dropping every stream after a reload.
+	Missed func(Cancellation)
 }
 
 // NewReplica returns a replica of store's cancelled set. feed may be nil.
@@ -74,9 +86,14 @@ func (r *Replica) Ready() bool { return r.ready.Load() && r.live.Load() }
 // IsLive reports whether the replica is connected to the store and caught up.
 func (r *Replica) IsLive() bool { return r.live.Load() }
 
-// Staleness returns how long the replica has been cut off from the store,
-// 0 while it is live.
+// Staleness returns how long ago the replica was last known to be in step
+// with the store: the age of its last confirmation once its source
+// confirms (see Confirm); for a source that never confirms, how long it
+// has been cut off, 0 while it is live.
 func (r *Replica) Staleness() time.Duration {
+	if r.beats.Load() {
+		return r.fresh.Age()
+	}
 	at := r.cutOffAt.Load()
 	if at == 0 || r.live.Load() {
 		return 0
@@ -85,20 +102,44 @@ func (r *Replica) Staleness() time.Duration {
 }
 
 // Usable returns nil when protected requests may be answered from the
-// replica: it has loaded, and it is live, or cut off for no longer than
-// MaxStaleness, or cut off longer under the open policy. Otherwise an
-// EUnavailable error, which fails the request closed.
+// replica: it has loaded, and its last confirmation is at most
+// MaxStaleness old (or, for a source that never confirms, it is live or
+// cut off for no longer than MaxStaleness), or the policy is open.
+// Otherwise an EUnavailable error, which fails the request closed. While
+// confirmations keep coming it costs atomic loads and no clock read.
 func (r *Replica) Usable() error {
 	if !r.ready.Load() {
 		return Errorf(EUnavailable, "the cancelled set is not loaded yet")
 	}
-	if r.live.Load() || r.OnOutage == OutageOpen {
+	if r.OnOutage == OutageOpen {
 		return nil
 	}
-	if r.Staleness() <= r.MaxStaleness {
+	if r.beats.Load() {
+		if r.fresh.Within() {
+			return nil
+		}
+	} else if r.live.Load() || r.Staleness() <= r.MaxStaleness {
 		return nil
 	}
 	return Errorf(EUnavailable, "the token store is unreachable; cannot check for cancellations")
+}
+
+// Confirm implements Confirmer: every cancellation the store held at
+// moment at is in the replica. Staleness counts from the latest such
+// moment from the first call on; set MaxStaleness and Now before it.
+func (r *Replica) Confirm(at time.Time) {
+	r.initOnce.Do(func() {
+		r.fresh.Init(r.MaxStaleness, r.Now)
+		r.beats.Store(true)
+	})
+	r.fresh.Confirm(at)
+}
+
+// Heartbeat implements Confirmer: a quarter of MaxStaleness (at least
+// 10ms, at most a second), so that a healthy store never lets the last
+// confirmation grow older than MaxStaleness, even on a loaded machine.
+func (r *Replica) Heartbeat() time.Duration {
+	return min(max(r.MaxStaleness/4, 10*time.Millisecond), time.Second)
 }
 
 // Load reads the whole set from the store into the replica (merging: an
@@ -110,8 +151,11 @@ func (r *Replica) Load(ctx context.Context) error {
 	if err != nil {
 		return Wrap(EUnavailable, err, "cannot load the cancelled set")
 	}
+	missed, reload := r.hooks.Missed, r.ready.Load()
 	for _, c := range cs {
-		r.Set.Add(c)
+		if r.Set.Merge(c) && reload && missed != nil {
+			missed(c)
+		}
 	}
 	if h := r.hooks.Reload; h != nil {
 		h(r.Now().Sub(start), len(cs))
@@ -170,8 +214,10 @@ func (r *Replica) Run(ctx context.Context, ping func(context.Context) error) {
 
 func (r *Replica) loadUntilDone(ctx context.Context) {
 	for backoff := 100 * time.Millisecond; ; backoff = min(2*backoff, 5*time.Second) {
+		start := r.Now()
 		err := r.Load(ctx)
 		if err == nil {
+			r.Confirm(start)
 			r.Live(true)
 			return
 		}
@@ -183,16 +229,23 @@ func (r *Replica) loadUntilDone(ctx context.Context) {
 	}
 }
 
+// pingLoop confirms the replica of a store only this process writes with
+// a ping every Heartbeat: the store answering is what proves it current.
 func (r *Replica) pingLoop(ctx context.Context, ping func(context.Context) error) {
-	for wait.Sleep(ctx, time.Second) {
+	for wait.Sleep(ctx, r.Heartbeat()) {
 		if ping == nil {
+			r.Confirm(r.Now())
 			continue
 		}
+		start := r.Now()
 		pctx, cancel := context.WithTimeout(ctx, time.Second)
 		err := ping(pctx)
 		cancel()
 		if err != nil && ctx.Err() == nil {
 			r.Logger.Error("token store ping failed", "err", err)
+		}
+		if err == nil {
+			r.Confirm(start)
 		}
 		r.Live(err == nil)
 	}

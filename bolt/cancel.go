@@ -78,7 +78,8 @@ func (s *Store) Cancellations(ctx context.Context, now time.Time) ([]tokenmanage
 // transaction, exactly as tokenmanager.CancelledSet.Check answers from
 // memory. A token is cancelled when its issuer and jti are; or when its
 // session or its subject was cancelled with a cut-off after its iat,
-// compared in milliseconds as tokens carry it.
+// compared in milliseconds as tokens carry it; or the key that signed it
+// was revoked.
 func (s *Store) IsCancelled(ctx context.Context, c *tokenmanager.Claims) (bool, error) {
 	var cancelled bool
 	err := s.view(ctx, func(tx *bbolt.Tx) error {
@@ -99,6 +100,7 @@ func isCancelled(tx *bbolt.Tx, c *tokenmanager.Claims) (bool, error) {
 		{entry: tokenmanager.Cancellation{Kind: tokenmanager.KindToken, Issuer: c.Issuer, ID: c.ID}, anyTime: true},
 		{entry: tokenmanager.Cancellation{Kind: tokenmanager.KindSession, ID: c.SessionID}, skip: c.SessionID == ""},
 		{entry: tokenmanager.Cancellation{Kind: tokenmanager.KindSubject, ID: c.Subject}},
+		{entry: tokenmanager.Cancellation{Kind: tokenmanager.KindKey, ID: c.KeyID}, skip: c.KeyID == "", anyTime: true},
 	}
 	for _, ch := range checks {
 		if ch.skip {

@@ -2,13 +2,21 @@ package http
 
 import (
 	"sync"
+	"time"
 
 	"github.com/tokenmanager/tokenmanager"
 )
 
 // DefaultHubBuffer is how many events a subscriber of a [Hub] may fall
-// behind by before it is dropped.
+// behind by before it is dropped: the bound on each reader's backlog in
+// server memory.
 const DefaultHubBuffer = 1024
+
+// DefaultWriteTimeout is how long one write to an event stream may block
+// (the reader does not read, or its connection is dead) before the stream
+// is dropped: a reader that stops reading does not hold the server's
+// memory (the snapshot being sent, its backlog) for longer.
+const DefaultWriteTimeout = 10 * time.Second
 
 // recentSize is how many published cancellations a Hub remembers to drop
 // a repeat: the same cancellation reaches it twice on an instance with a
@@ -22,6 +30,9 @@ const recentSize = 1024
 type Hub struct {
 	// Buffer is each subscriber's buffer; DefaultHubBuffer when 0.
 	Buffer int
+	// WriteTimeout bounds each write to a stream; DefaultWriteTimeout
+	// when 0.
+	WriteTimeout time.Duration
 
 	mu     sync.Mutex
 	seq    uint64
@@ -62,11 +73,11 @@ func (h *Hub) Publish(c tokenmanager.Cancellation) {
 }
 
 // DropAll ends every stream, so that each subscriber reconnects and loads
-// the whole set again. Call it from ReplicaHooks.Reload (an instance that
-// had to reload its own replica, after a gap in its feed, cannot tell
-// which cancellations its subscribers missed) and when the server shuts
-// down (a stream never ends by itself, and http.Server.Shutdown waits for
-// every request).
+// the whole set again. Call it when the server shuts down (a stream never
+// ends by itself, and http.Server.Shutdown waits for every request). After
+// a reload of the replica, publish what it found instead
+// (ReplicaHooks.Missed): dropping every stream at once sends every reader
+// back for the whole set at the same moment.
 func (h *Hub) DropAll() {
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -80,6 +91,14 @@ func (h *Hub) Subscribers() int {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	return len(h.subs)
+}
+
+// writeTimeout returns WriteTimeout or its default.
+func (h *Hub) writeTimeout() time.Duration {
+	if h.WriteTimeout > 0 {
+		return h.WriteTimeout
+	}
+	return DefaultWriteTimeout
 }
 
 // subscribe adds a subscriber and returns it with the sequence number of

@@ -68,7 +68,7 @@ func registerReplica(r registrar, replica *tokenmanager.Replica) {
 		Name: "tokenmanager_replica_live", Help: "1 while the replica is connected to the store and caught up.",
 	}, func() float64 { return boolFloat(replica.IsLive()) }))
 	register(r, prometheus.NewGaugeFunc(prometheus.GaugeOpts{
-		Name: "tokenmanager_replica_staleness_seconds", Help: "How long the replica has been cut off from the store (0 while live): the feed's lag.",
+		Name: "tokenmanager_replica_staleness_seconds", Help: "Age of the replica's last confirmation by the store (what --max-staleness bounds); for a replica whose source never confirms, how long it has been cut off (0 while live).",
 	}, func() float64 { return replica.Staleness().Seconds() }))
 }
 

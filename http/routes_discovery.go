@@ -55,6 +55,10 @@ type Metadata struct {
 	// CancellationEvents is the URL of the Server-Sent Events stream of
 	// cancellations (admin only).
 	CancellationEvents string `json:"tokenmanager_cancellation_events_endpoint"`
+
+	// SigningAlgs (see signing_algs.go) names the algorithms of the
+	// published keys, where OpenID Connect verifiers look for them.
+	SigningAlgs []string `json:"id_token_signing_alg_values_supported,omitempty"`
 }
 
 // metadata serves both discovery documents.
@@ -78,6 +82,7 @@ func (s *Server) metadata(w http.ResponseWriter, r *http.Request) error {
 	}
 	if s.JWKS != nil {
 		m.JWKSURI = base + "/.well-known/jwks.json"
+		m.SigningAlgs = s.signingAlgs()
 	}
 	w.Header().Set("Cache-Control", "public, max-age=300")
 	if s.PublicURL == "" {

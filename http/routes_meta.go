@@ -23,10 +23,11 @@ func (s *Server) forwardAuth(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// jwks serves GET /.well-known/jwks.json, cacheable for five minutes: a
-// rotated key is published before it signs, so caches stay correct.
+// jwks serves GET /.well-known/jwks.json, cacheable for JWKSMaxAge: a
+// staged rotation publishes a key that long before it signs, so caches
+// stay correct.
 func (s *Server) jwks(w http.ResponseWriter, r *http.Request) error {
-	w.Header().Set("Cache-Control", "public, max-age=300")
+	w.Header().Set("Cache-Control", s.jwksCacheControl())
 	writeJSON(w, http.StatusOK, s.JWKS())
 	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"log/slog"
 	"net/http"
 	"sync"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/tokenmanager/tokenmanager"
@@ -23,6 +24,14 @@ type Server struct {
 	// JWKS returns the public key set (jose.Codec.JWKS, for example) for
 	// GET /.well-known/jwks.json; when nil the route is not served.
 	JWKS func() any
+	// JWKSMaxAge is how long verifiers may cache the JWKS (its
+	// Cache-Control max-age); tokenmanager.DefaultJWKSMaxAge when 0. A
+	// staged key rotation waits as long before the new key signs.
+	JWKSMaxAge time.Duration
+	// SigningAlgs lists the algorithms of the published keys
+	// (jose.Codec.SigningAlgs) for the discovery documents'
+	// id_token_signing_alg_values_supported; when nil it is left out.
+	SigningAlgs func() []string
 	// Admins are the usernames that may call the admin and OAuth
 	// introspection routes. They are compared in canonical form
 	// (tokenmanager.CanonicalUsername), so "Alice" is admin alice.

@@ -61,6 +61,7 @@ func walk(t *testing.T, w *walker, s *server) {
 	walkTokens(t, w, root, alice, "alice")
 	walkClients(t, w, s, alice)
 	walkAdmin(t, w, root, "bob")
+	walkDeleteOwn(t, w, "dee")
 }
 
 // walkOperations covers the routes that need no account.
@@ -81,6 +82,8 @@ func walkAccounts(t *testing.T, w *walker, name string) tokenPair {
 		w.do("sign-up taken", ex{method: "POST", path: "/sign-up", body: creds(name, pw), ctype: jsonType, status: 409})
 		w.do("sign-up short password", ex{method: "POST", path: "/sign-up", body: creds("x", "short"), ctype: jsonType, status: 400, refused: true})
 		w.do("sign-up space in name", ex{method: "POST", path: "/sign-up", body: creds("a b", pw), ctype: jsonType, status: 400, refused: true})
+		w.do("sign-up slash in name", ex{method: "POST", path: "/sign-up", body: creds("a/b", pw), ctype: jsonType, status: 400, refused: true})
+		w.do("sign-up dot-dot", ex{method: "POST", path: "/sign-up", body: creds("..", pw), ctype: jsonType, status: 400, refused: true})
 		w.do("sign-up long password", ex{method: "POST", path: "/sign-up", body: creds("y", strings.Repeat("p", 1025)), ctype: jsonType, status: 400, refused: true})
 		w.do("sign-up text/plain", ex{method: "POST", path: "/sign-up", body: creds("z", pw), ctype: "text/plain", status: 415, refused: true})
 		w.do("sign-up form from a browser", ex{method: "POST", path: "/sign-up", body: "username=f&password=" + pw, ctype: formType, hdr: []string{"Origin", w.base}, status: 415, refused: true})
@@ -156,4 +159,17 @@ func walkAdmin(t *testing.T, w *walker, root tokenPair, name string) {
 	w.do("change password wrong", ex{method: "POST", path: "/account/password", body: `{"current_password":"nope nope","new_password":"another password"}`, ctype: jsonType, hdr: bearer(c.AccessToken), status: 403})
 	w.do("delete user", ex{method: "DELETE", path: "/admin/users/" + name, hdr: admin, status: 204})
 	w.do("no such user", ex{method: "DELETE", path: "/admin/users/" + name, hdr: admin, status: 404})
+}
+
+// walkDeleteOwn deletes a user's own account: a wrong password, a body
+// the document refuses, then the deletion.
+func walkDeleteOwn(t *testing.T, w *walker, name string) {
+	pw := "password of " + name
+	w.do("sign-up "+name, ex{method: "POST", path: "/sign-up", body: creds(name, pw), ctype: jsonType, status: 201})
+	p := pair(t, w.do("sign-in "+name, ex{method: "POST", path: "/sign-in", body: creds(name, pw), ctype: jsonType, status: 200}))
+	own := bearer(p.AccessToken)
+	w.do("delete account wrong password", ex{method: "DELETE", path: "/account", body: `{"password":"nope nope"}`, ctype: jsonType, hdr: own, status: 403})
+	w.do("delete account unknown field", ex{method: "DELETE", path: "/account", body: `{"pass":"x"}`, ctype: jsonType, hdr: own, status: 400, refused: true})
+	w.do("delete account", ex{method: "DELETE", path: "/account", body: `{"password":"` + pw + `"}`, ctype: jsonType, hdr: own, status: 204})
+	w.do("account after deletion", ex{method: "GET", path: "/account", hdr: own, status: 401})
 }

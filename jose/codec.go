@@ -52,7 +52,8 @@ var _ tokenmanager.TokenCodec = (*Codec)(nil)
 // keyring is the parsed form of a KeySet.
 type keyring struct {
 	byID    map[string]*parsedKey
-	active  *parsedKey
+	active  *parsedKey // the newest key: it signs once staged rotations happened
+	signs   schedule   // who signs when (see schedule.go)
 	jwks    JWKSet
 	headers headerCache // header segments already checked (jose/header.go)
 }
@@ -79,6 +80,7 @@ func (c *Codec) SetKeySet(ks *tokenmanager.KeySet) error {
 			return err
 		}
 		kr.byID[k.ID] = p
+		kr.signs.add(k, p)
 		if k.RetiredAt.IsZero() {
 			kr.active = p
 		}
@@ -102,12 +104,14 @@ func (c *Codec) SetKeySet(ks *tokenmanager.KeySet) error {
 // are secret and never listed.
 func (c *Codec) JWKS() JWKSet { return c.keys.Load().jwks }
 
-// Alg returns the algorithm of the active key.
+// Alg returns the algorithm of the newest key (the one that signs once
+// any staged rotation has happened).
 func (c *Codec) Alg() string { return c.keys.Load().active.Alg }
 
-// Sign signs c with the active key, with kid and typ in the header.
+// Sign signs c with the key active at its iat, with kid and typ in the
+// header.
 func (c *Codec) Sign(cl *tokenmanager.Claims) (string, error) {
-	k := c.keys.Load().active
+	k := c.signerFor(cl)
 	t := jwt.NewWithClaims(k.method, fromClaims(cl))
 	t.Header["kid"] = k.ID
 	t.Header["typ"] = AccessTokenType

@@ -39,15 +39,19 @@ func (s *Store) Cancel(ctx context.Context, c tm.Cancellation) error {
 	return nil
 }
 
-// IsCancelled reads the token's, the session's and the subject's entries
-// with one MGET (they share the {c} slot) and applies the rule of
-// tokenmanager.CancelledSet.Check: the token's jti is cancelled, or its
-// session or subject was cancelled after the token was issued. Expired
+// IsCancelled reads the token's, the session's, the subject's and the
+// signing key's entries with one MGET (they share the {c} slot) and applies
+// the rule of tokenmanager.CancelledSet.Check: the token's jti or its key
+// is cancelled, or its session or subject was cancelled after the token
+// was issued. Expired
 // entries have expired from Redis by themselves.
 func (s *Store) IsCancelled(ctx context.Context, c *tm.Claims) (bool, error) {
 	keys := []string{
 		s.k.entry(tm.Cancellation{Kind: tm.KindToken, Issuer: c.Issuer, ID: c.ID}.Key()),
 		s.k.entry(tm.Cancellation{Kind: tm.KindSubject, ID: c.Subject}.Key()),
+	}
+	if c.KeyID != "" { // a revoked key refuses its tokens whenever issued
+		keys = append(keys, s.k.entry(tm.Cancellation{Kind: tm.KindKey, ID: c.KeyID}.Key()))
 	}
 	if c.SessionID != "" {
 		keys = append(keys, s.k.entry(tm.Cancellation{Kind: tm.KindSession, ID: c.SessionID}.Key()))
@@ -56,7 +60,7 @@ func (s *Store) IsCancelled(ctx context.Context, c *tm.Claims) (bool, error) {
 	if err != nil {
 		return false, unavailable(err, "cannot ask Redis for cancellations")
 	}
-	if vals[0] != nil {
+	if vals[0] != nil || (c.KeyID != "" && vals[2] != nil) {
 		return true, nil
 	}
 	iat := c.IssuedAt.UnixMilli()

@@ -93,4 +93,12 @@
 //     reconnect and a full reload. A frozen Redis is thus noticed within
 //     the block time plus 750ms (1.25 s by default; WithFeedBlock).
 //     Watch then reconnects with backoff, and the reconnect resyncs.
+//   - The staleness bound does not wait for that: a handler that is a
+//     tm.Confirmer (the Replica) is told the moment each command was sent
+//     whose answer proved it current (a read that returned nothing, or
+//     fewer entries than asked for without a gap; a probe whose n equals
+//     its own; the catch-up after a reconnect), and counts MaxStaleness
+//     from the latest. For such a handler the blocking read waits at most
+//     its Heartbeat (MaxStaleness/4), so a healthy feed confirms at least
+//     that often.
 package redis

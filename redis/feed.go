@@ -31,7 +31,10 @@ const (
 // when the store was closed). The package documentation says how it proves
 // that it missed nothing.
 func (s *Store) Watch(ctx context.Context, h tm.FeedHandler) error {
-	f := &follower{s: s, h: h}
+	f := &follower{s: s, h: h, block: s.cfg.block}
+	if c, ok := h.(tm.Confirmer); ok {
+		f.confirmer, f.block = c, min(f.block, c.Heartbeat())
+	}
 	b := backoff{min: 50 * time.Millisecond, max: 2 * time.Second}
 	for ctx.Err() == nil {
 		wasLive, err := f.follow(ctx)
@@ -52,19 +55,26 @@ func (s *Store) Watch(ctx context.Context, h tm.FeedHandler) error {
 	return ctx.Err()
 }
 
-// position is where the feed stands: the ID and the number of an entry.
+// position is where the feed stands: the ID and the number of an entry,
+// and (for a probe) when the command that read it was sent.
 type position struct {
 	id  string
 	seq int64
+	at  time.Time
 }
 
 // follower is one Watch call's state.
 type follower struct {
-	s      *Store
-	h      tm.FeedHandler
-	pos    position
-	behind int           // idle probes in a row that saw entries the reads did not return
-	rtt    time.Duration // the link's recent round trip, from the position probes
+	s *Store
+	h tm.FeedHandler
+	// confirmer is h when it counts staleness from confirmations; block
+	// is the blocking read's wait, at most its Heartbeat, so that a
+	// healthy feed confirms at least that often.
+	confirmer tm.Confirmer
+	block     time.Duration
+	pos       position
+	behind    int           // idle probes in a row that saw entries the reads did not return
+	rtt       time.Duration // the link's recent round trip, from the position probes
 	// connect is how long the next (re)connect's commands may take: it
 	// doubles after one timed out (a new connection to a slow link costs
 	// several round trips), up to maxConnect, and falls back once one
@@ -105,6 +115,14 @@ func (f *follower) resync(ctx context.Context) error {
 	return nil
 }
 
+// confirm tells the handler that it held every entry the feed had at the
+// given moment (when a command sent then was answered).
+func (f *follower) confirm(at time.Time) {
+	if f.confirmer != nil {
+		f.confirmer.Confirm(at)
+	}
+}
+
 // position reads the feed's position, within timeout, and times the
 // round trip.
 func (f *follower) position(ctx context.Context, timeout time.Duration) (position, error) {
@@ -117,7 +135,9 @@ func (f *follower) position(ctx context.Context, timeout time.Duration) (positio
 		return position{}, err
 	}
 	f.observe(time.Since(start))
-	return decodePosition(v)
+	pos, err := decodePosition(v)
+	pos.at = start
+	return pos, err
 }
 
 // observe folds a round trip into rtt: a slower one at once, faster ones

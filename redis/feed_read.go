@@ -13,14 +13,18 @@ import (
 	tm "github.com/tokenmanager/tokenmanager"
 )
 
-// step does one blocking read and applies what it returns.
+// step does one blocking read and applies what it returns. A read that
+// returned nothing, or fewer entries than it asked for without a gap,
+// proves the replica current as of the moment it was sent.
 func (f *follower) step(ctx context.Context) error {
-	rctx, cancel := context.WithTimeout(ctx, f.s.cfg.block+f.slack(grace))
+	start := time.Now()
+	rctx, cancel := context.WithTimeout(ctx, f.block+f.slack(grace))
 	streams, err := f.s.feed.XRead(rctx, &goredis.XReadArgs{
-		Streams: []string{f.s.k.stream(), f.pos.id}, Count: readCount, Block: f.s.cfg.block,
+		Streams: []string{f.s.k.stream(), f.pos.id}, Count: readCount, Block: f.block,
 	}).Result()
 	cancel()
 	if errors.Is(err, goredis.Nil) {
+		f.confirm(start)
 		return f.idle(ctx, true)
 	} else if timedOut(err) && ctx.Err() == nil {
 		// A read that overran its deadline: probe the link before it is
@@ -30,8 +34,12 @@ func (f *follower) step(ctx context.Context) error {
 		return err
 	}
 	for _, st := range streams {
-		if err := f.applyAll(ctx, st.Messages); err != nil {
+		whole, err := f.applyAll(ctx, st.Messages)
+		if err != nil {
 			return err
+		}
+		if whole && len(st.Messages) < readCount {
+			f.confirm(start)
 		}
 	}
 	return nil
@@ -41,40 +49,41 @@ func (f *follower) step(ctx context.Context) error {
 // made while the handler reloaded.
 func (f *follower) catchUp(ctx context.Context) error {
 	for {
+		start := time.Now()
 		rctx, cancel := context.WithTimeout(ctx, f.connectWithin())
 		streams, err := f.s.feed.XRead(rctx, &goredis.XReadArgs{
 			Streams: []string{f.s.k.stream(), f.pos.id}, Count: readCount, Block: -1,
 		}).Result()
 		cancel()
-		if errors.Is(err, goredis.Nil) {
+		if errors.Is(err, goredis.Nil) || err == nil && (len(streams) == 0 || len(streams[0].Messages) == 0) {
+			f.confirm(start)
 			return nil
 		} else if err != nil {
 			f.connectFailed(err)
 			return err
-		} else if len(streams) == 0 || len(streams[0].Messages) == 0 {
-			return nil
 		}
-		if err := f.applyAll(ctx, streams[0].Messages); err != nil {
+		if _, err := f.applyAll(ctx, streams[0].Messages); err != nil {
 			return err
 		}
 	}
 }
 
-// applyAll applies entries in order, and resyncs at the first gap.
-func (f *follower) applyAll(ctx context.Context, msgs []goredis.XMessage) error {
+// applyAll applies entries in order, and resyncs at the first gap; it
+// reports whether it applied them all (no gap).
+func (f *follower) applyAll(ctx context.Context, msgs []goredis.XMessage) (bool, error) {
 	f.behind = 0
 	for _, m := range msgs {
 		seq, c, err := decodeMessage(m)
 		if err == nil && seq == f.pos.seq+1 {
 			f.h.Apply(c)
-			f.pos = position{m.ID, seq}
+			f.pos = position{id: m.ID, seq: seq}
 			continue
 		}
 		f.s.log.Warn("gap in the change feed; reloading the cancelled set",
 			"want_n", f.pos.seq+1, "got_n", seq, "id", m.ID, "err", err)
-		return f.resync(ctx)
+		return false, f.resync(ctx)
 	}
-	return nil
+	return true, nil
 }
 
 // idle checks, after a read that returned nothing (empty) or overran its
@@ -93,6 +102,7 @@ func (f *follower) idle(ctx context.Context, empty bool) error {
 	}
 	if pos.seq == f.pos.seq {
 		f.behind = 0
+		f.confirm(pos.at)
 		return nil
 	}
 	if !empty {
@@ -121,7 +131,7 @@ func decodePosition(v []any) (position, error) {
 	if !ok1 || !ok2 {
 		return position{}, fmt.Errorf("feed position: %v", v)
 	}
-	return position{id, seq}, nil
+	return position{id: id, seq: seq}, nil
 }
 
 // decodeMessage reads a feed entry written by cancelScript.

@@ -66,7 +66,7 @@ func (v *Verifier) stream(ctx context.Context) (caughtUp bool, retry time.Durati
 			}
 			return caughtUp, r.retry, err
 		}
-		if err := v.apply(ev); err != nil {
+		if err := v.apply(ev, v.opts.Now()); err != nil {
 			return caughtUp, r.retry, err
 		}
 		caughtUp = caughtUp || ev.typ == tmhttp.EventReady
@@ -75,7 +75,8 @@ func (v *Verifier) stream(ctx context.Context) (caughtUp bool, retry time.Durati
 
 // open connects to GET /events/cancellations with the Token.
 func (v *Verifier) open(ctx context.Context) (*http.Response, error) {
-	req, err := http.NewRequestWithContext(ctx, "GET", v.base+"/events/cancellations", nil)
+	url := v.base + "/events/cancellations?heartbeat=" + heartbeat(v.opts.MaxStaleness).String()
+	req, err := http.NewRequestWithContext(ctx, "GET", url, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -94,8 +95,12 @@ func (v *Verifier) open(ctx context.Context) (*http.Response, error) {
 	return res, nil
 }
 
-// apply adds a cancellation to the set, or marks the set loaded and live.
-func (v *Verifier) apply(ev sseEvent) error {
+// errStale ends a stream whose server said it is cut off from its store.
+var errStale = errors.New("the server is cut off from its store (stale event)")
+
+// apply adds a cancellation to the set, marks the set loaded and live, or
+// records the server's last confirmation, from an event received at.
+func (v *Verifier) apply(ev sseEvent, at time.Time) error {
 	switch ev.typ {
 	case tmhttp.EventCancellation:
 		var ce tmhttp.CancellationEvent
@@ -108,7 +113,20 @@ func (v *Verifier) apply(ev sseEvent) error {
 		}
 		v.set.Add(c)
 	case tmhttp.EventReady:
+		var re tmhttp.ReadyEvent
+		if err := json.Unmarshal([]byte(ev.data), &re); err != nil {
+			return fmt.Errorf("remote: a ready event is not JSON: %w", err)
+		}
+		v.confirmed(at, re.ConfirmedAgo)
 		v.setLive(true)
+	case tmhttp.EventHeartbeat:
+		var hb tmhttp.HeartbeatEvent
+		if err := json.Unmarshal([]byte(ev.data), &hb); err != nil {
+			return fmt.Errorf("remote: a heartbeat event is not JSON: %w", err)
+		}
+		v.confirmed(at, hb.ConfirmedAgo)
+	case tmhttp.EventStale:
+		return errStale
 	}
 	return nil
 }

@@ -58,12 +58,17 @@ type Options struct {
 	// so that a key the server withdrew stops verifying here too.
 	KeysMaxAge time.Duration
 	// MaxStaleness is how long Verify keeps answering from the local set
-	// after the stream was lost (10s when 0); then it fails closed with
-	// EUnavailable until the stream is back and reloaded.
+	// after the server's last confirmation that its own replica was in
+	// step with its store (10s when 0), as the server reports it in the
+	// stream's heartbeats: a server cut off from its store, or a lost
+	// stream, makes Verify fail closed with EUnavailable MaxStaleness after
+	// that confirmation, not after the loss was noticed. The stream is
+	// asked for a heartbeat every MaxStaleness/4.
 	MaxStaleness time.Duration
-	// StreamTimeout reconnects a stream that was silent for longer (45s
-	// when 0; the server writes at least every 15s): a dead connection
-	// is told from a quiet one.
+	// StreamTimeout reconnects a stream that was silent for longer (three
+	// heartbeats, at least a second, when 0; never less): a dead
+	// connection is told from a quiet one, and replaced before long after
+	// MaxStaleness has made Verify fail closed.
 	StreamTimeout time.Duration
 	// RetryDelay is the first wait before reconnecting (the server's
 	// retry: field when 0); it doubles on each failure, up to 30s.
@@ -83,11 +88,11 @@ type Verifier struct {
 	keys *jose.Verifier
 	set  *tokenmanager.CancelledSet
 
-	ready    atomic.Bool  // the set was loaded once
-	live     atomic.Bool  // the stream is open and caught up
-	cutOffAt atomic.Int64 // unix nanos when the stream was lost
-	loaded   chan struct{}
-	once     sync.Once
+	ready  atomic.Bool // the set was loaded once
+	live   atomic.Bool // the stream is open and caught up
+	fresh  tokenmanager.Freshness
+	loaded chan struct{}
+	once   sync.Once
 
 	fetchMu    sync.Mutex
 	kidFetchAt time.Time // the last fetch for an unknown kid
@@ -107,6 +112,7 @@ func New(ctx context.Context, baseURL string, opts Options) (*Verifier, error) {
 	}
 	v := &Verifier{base: strings.TrimRight(baseURL, "/"), opts: withDefaults(opts),
 		set: tokenmanager.NewCancelledSet(), loaded: make(chan struct{}), done: make(chan struct{})}
+	v.fresh.Init(v.opts.MaxStaleness, v.opts.Now)
 	if err := v.loadKeys(ctx); err != nil {
 		return nil, err
 	}
@@ -131,7 +137,7 @@ func withDefaults(o Options) Options {
 	def(&o.MinKeyRefresh, 10*time.Second)
 	def(&o.KeysMaxAge, 5*time.Minute)
 	def(&o.MaxStaleness, 10*time.Second)
-	def(&o.StreamTimeout, 45*time.Second)
+	o.StreamTimeout = max(o.StreamTimeout, 3*heartbeat(o.MaxStaleness), time.Second)
 	if o.Client == nil {
 		o.Client = &http.Client{}
 	}
@@ -162,8 +168,14 @@ func (v *Verifier) Verify(ctx context.Context, raw string) (*tokenmanager.Claims
 	return c, nil
 }
 
-// Ready reports whether the set is loaded and the stream is live.
-func (v *Verifier) Ready() bool { return v.ready.Load() && v.live.Load() }
+// heartbeat is the interval of heartbeats a Verifier asks the server for:
+// a quarter of its MaxStaleness, so that a healthy server never lets its
+// last confirmation grow older than the bound.
+func heartbeat(maxStaleness time.Duration) time.Duration { return maxStaleness / 4 }
+
+// Ready reports whether the set is loaded, the stream is live and the
+// server's last confirmation is within MaxStaleness.
+func (v *Verifier) Ready() bool { return v.ready.Load() && v.live.Load() && v.fresh.Within() }
 
 // Close stops following the server.
 func (v *Verifier) Close() error {
@@ -172,16 +184,17 @@ func (v *Verifier) Close() error {
 	return nil
 }
 
-// usable says whether the local set may answer: loaded, and live or cut
-// off for no longer than MaxStaleness.
+// usable says whether the local set may answer: loaded, and the server's
+// last confirmation is at most MaxStaleness old (one atomic load while
+// heartbeats keep coming).
 func (v *Verifier) usable() error {
 	if !v.ready.Load() {
 		return tokenmanager.Errorf(tokenmanager.EUnavailable, "the cancelled set is not loaded yet")
 	}
-	if v.live.Load() || v.opts.Now().Sub(time.Unix(0, v.cutOffAt.Load())) <= v.opts.MaxStaleness {
+	if v.fresh.Within() {
 		return nil
 	}
-	return tokenmanager.Errorf(tokenmanager.EUnavailable, "the cancellation feed is lost; cannot check for cancellations")
+	return tokenmanager.Errorf(tokenmanager.EUnavailable, "the server has not confirmed its cancelled set recently; cannot check for cancellations")
 }
 
 // setLive records that the stream is caught up (ok) or lost.
@@ -189,10 +202,14 @@ func (v *Verifier) setLive(ok bool) {
 	if ok {
 		v.ready.Store(true)
 		v.once.Do(func() { close(v.loaded) })
-	} else if v.live.Load() {
-		v.cutOffAt.Store(v.opts.Now().UnixNano())
 	}
 	v.live.Store(ok)
+}
+
+// confirmed records the server's word, in an event received at, that it
+// held every cancellation of its store ago before it wrote the event.
+func (v *Verifier) confirmed(at time.Time, agoMillis int64) {
+	v.fresh.Confirm(at.Add(-time.Duration(max(agoMillis, 0)) * time.Millisecond))
 }
 
 // run follows the stream and refreshes the keys until ctx ends.

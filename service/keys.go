@@ -36,13 +36,14 @@ func signingKeys(ctx context.Context, s tokenmanager.KeyStore, o Options) (*toke
 }
 
 // loadKeys returns the stored key set, generating and storing one on first
-// start, and checks that its active key is of alg (any, when alg is empty).
+// start, and checks that its newest key (the active one, or the next one
+// of a staged rotation) is of alg (any, when alg is empty).
 func loadKeys(ctx context.Context, s tokenmanager.KeyStore, alg string) (*tokenmanager.KeySet, error) {
 	ks, err := storedKeys(ctx, s, alg)
 	if err != nil {
 		return nil, err
 	}
-	if a, ok := ks.Active(); ok && alg != "" && a.Alg != alg {
+	if a, ok := ks.Newest(); ok && alg != "" && a.Alg != alg {
 		return nil, tokenmanager.Errorf(tokenmanager.EInvalid,
 			"the algorithm is %s but the stored signing key is %s: run `tokenmanager keys rotate --alg %s` to change it", alg, a.Alg, alg)
 	}

@@ -136,7 +136,7 @@ func (s *Service) newReplica() *tokenmanager.Replica {
 	o := s.opts
 	r := tokenmanager.NewReplica(s.store, s.feed, o.Logger)
 	r.MaxStaleness, r.OnOutage, r.SweepEvery, r.Now = o.MaxStaleness, o.OnStoreOutage, o.SweepEvery, o.Now
-	r.SetHooks(o.Hooks)
+	r.SetHooks(s.withKeyRevocations(o.Hooks))
 	return r
 }
 
@@ -193,32 +193,13 @@ func (s *Service) Options() Options { return s.opts }
 // elsewhere), instead of at the next KeyRefresh.
 func (s *Service) ReloadKeys(ctx context.Context) error { return s.keys.reload(ctx) }
 
-// RotateKeys makes a new key of alg (the active key's algorithm when empty)
-// the active one, on every instance of the store (the others learn it at
-// their next reload, or at once from a token that names it), and returns
-// the new key set. Retired keys keep verifying until their tokens expired.
+// RotateKeys makes a new key of alg (the newest key's algorithm when
+// empty) the active one at once, on every instance of the store (the
+// others learn it at their next reload, or at once from a token that names
+// it), and returns the new key set. Retired keys keep verifying until
+// their tokens expired. RotateKeysAt stages a rotation instead.
 func (s *Service) RotateKeys(ctx context.Context, alg string) (*tokenmanager.KeySet, error) {
-	if s.opts.HS256Secret != nil {
-		return nil, tokenmanager.Errorf(tokenmanager.EInvalid, "the signing key is an operator's HS256 secret: rotate it there")
-	}
-	r, ok := s.store.(tokenmanager.KeyRotator)
-	if !ok {
-		return nil, tokenmanager.Errorf(tokenmanager.EInvalid, "this store cannot rotate keys")
-	}
-	if alg == "" {
-		alg = s.codec.Alg()
-	}
-	now := s.opts.Now()
-	next, err := jose.NewKey(alg, now)
-	if err != nil {
-		return nil, err
-	}
-	ks, err := tokenmanager.RotateKeys(ctx, r, next, now, s.keys.keep)
-	if err != nil {
-		return nil, err
-	}
-	s.opts.Logger.Info("signing key rotated", "kid", next.ID, "alg", alg, "keys", len(ks.Keys))
-	return ks, s.codec.SetKeySet(ks)
+	return s.RotateKeysAt(ctx, alg, s.opts.Now())
 }
 
 // Close stops the background work, then closes the store if Open opened

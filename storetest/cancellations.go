@@ -50,6 +50,7 @@ func testCancellations(t *testing.T, open Opener) {
 		sameCancellations(t, mustCancellations(t, s, now), live)
 	})
 	t.Run("IsCancelled", func(t *testing.T) { testIsCancelled(t, open, now) })
+	t.Run("KeyCancelled", func(t *testing.T) { testKeyCancelled(t, open) })
 	t.Run("Sweep", func(t *testing.T) { testSweep(t, open) })
 	t.Run("ErrInvalid", func(t *testing.T) { testInvalid(t, open, now) })
 }

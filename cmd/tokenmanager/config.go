@@ -47,6 +47,7 @@ type Config struct {
 	TrustProxy      bool
 	AccessLog       bool
 	KeyRefresh      time.Duration
+	JWKSMaxAge      time.Duration
 	SweepEvery      time.Duration
 	PublicURL       string
 	ConfigFile      string
@@ -81,6 +82,7 @@ func (c *Config) flagSet(name string) *flag.FlagSet {
 	fs.StringVar(&c.LogFormat, "log-format", "json", "log format: json or text")
 	fs.StringVar(&c.LogLevel, "log-level", "info", "log level: debug, info, warn or error")
 	fs.DurationVar(&c.KeyRefresh, "key-refresh", service.DefaultKeyRefresh, "how often the signing keys are reloaded from the store (rotations made elsewhere)")
+	fs.DurationVar(&c.JWKSMaxAge, "jwks-max-age", tokenmanager.DefaultJWKSMaxAge, "how long verifiers may cache the JWKS (its Cache-Control max-age); keys rotate publishes a new key this long (plus 5s for caches that refresh late, plus --key-refresh on a shared store) before it signs")
 	fs.BoolVar(&c.AccessLog, "access-log", false, "log every request at info level (by default only refusals and errors; successes at debug)")
 	fs.BoolVar(&c.TrustProxy, "trust-proxy", false, "take the client address from X-Forwarded-For (only behind a proxy that sets it)")
 	fs.DurationVar(&c.SweepEvery, "sweep-interval", service.DefaultSweepEvery, "how often expired cancellations and sessions are swept")
@@ -197,6 +199,8 @@ func (c *Config) validate() error {
 		return fmt.Errorf("--sweep-interval must be positive")
 	case c.KeyRefresh <= 0:
 		return fmt.Errorf("--key-refresh must be positive")
+	case c.JWKSMaxAge < time.Second:
+		return fmt.Errorf("--jwks-max-age must be at least 1s (Cache-Control counts whole seconds)")
 	case c.ReuseGrace < 0 || c.MaxStaleness < 0 || c.Leeway < 0:
 		return fmt.Errorf("--refresh-reuse-grace, --max-staleness and --leeway cannot be negative")
 	case c.LogFormat != "json" && c.LogFormat != "text":

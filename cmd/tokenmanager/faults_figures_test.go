@@ -30,9 +30,16 @@ type faultFigures struct {
 	propMax                                              time.Duration
 
 	// Protected requests to an instance cut off from the store, sent once
-	// its staleness ran out: closed must answer 503 (none 200), open
-	// must go on answering (none 503).
+	// its staleness ran out (--max-staleness + staleMargin after the fault
+	// began): closed must answer 503 (none 200), open must go on
+	// answering (none 503).
 	outage200, outage503 int
+	// last200 is when the last protected request answered 200 by an
+	// instance cut off from the store was sent, after the fault began:
+	// closed must keep it within --max-staleness + staleMargin (issue 11).
+	// confirmedBefore is how long before the fault the replicas were last
+	// confirmed in step (the largest of the affected ones).
+	last200, confirmedBefore time.Duration
 
 	lost int // acknowledged, then accepted after recovery (must be 0)
 
@@ -227,24 +234,26 @@ func (l *faultLoad) lostAfter(acks []ackRecord) int {
 	return lost
 }
 
-// inWindow reports whether an acceptance by an instance the fault cut off
-// falls in the staleness its outage policy allows (closed: until the replica saw
-// itself cut off and --max-staleness ran out; open: until the instance
-// recovered). Never on the instance that acknowledged the cancellation.
-func (r *faultRig) inWindow(l *faultLoad, a acceptance) bool {
+// inWindow reports whether an acceptance of a cancelled token by another
+// instance than the one that acknowledged it is one the outage policy
+// allows. closed: sent at most --max-staleness (+ staleMargin) after the
+// acknowledgement, since an instance answers only while its last
+// confirmation is that recent, and a confirmation after the entry was
+// written would have brought it. open: that, or by an instance the fault
+// cut off, until it recovered.
+func (r *faultRig) inWindow(a acceptance) bool {
 	if a.node == a.ack.node {
 		return false
 	}
+	if a.at.Sub(a.ack.at) <= r.size.maxStaleness+staleMargin {
+		return true
+	}
 	p := r.size.propagation
 	w := r.window()
-	if w.start.IsZero() || !w.affects(a.node) || a.ack.at.Before(w.start.Add(-p)) || a.at.Before(w.start) {
+	if r.policy != "open" || w.start.IsZero() || !w.affects(a.node) || a.ack.at.Before(w.start.Add(-p)) || a.at.Before(w.start) {
 		return false
 	}
-	if r.policy == "open" {
-		return !a.at.After(w.recovered.Add(p))
-	}
-	cut, _ := l.cutOff(a.node, w.start)
-	return !a.at.After(cut.Add(r.size.maxStaleness + p))
+	return !a.at.After(w.recovered.Add(p))
 }
 
 // figures computes the scenario's figures once the load has halted.
@@ -260,12 +269,12 @@ func (r *faultRig) figures(l *faultLoad, base int) faultFigures {
 	}
 	for _, a := range accepts {
 		switch lag := a.at.Sub(a.ack.at); {
-		case r.inWindow(l, a):
-			f.acceptedStale++
-			continue
 		case a.node != a.ack.node && lag <= r.size.propagation:
 			f.acceptedPropagating++
 			f.propMax = max(f.propMax, lag)
+			continue
+		case r.inWindow(a):
+			f.acceptedStale++
 			continue
 		}
 		f.acceptedAfterAck++
@@ -278,26 +287,12 @@ func (r *faultRig) figures(l *faultLoad, base int) faultFigures {
 			f.refused++
 		}
 	}
-	for _, s := range verifies {
-		if !w.down || !w.affects(s.node) {
-			continue
-		}
-		// Sent once the staleness ran out, answered before the fault ended.
-		cut, _ := l.cutOff(s.node, w.start)
-		if !s.at.After(cut.Add(r.size.maxStaleness+250*time.Millisecond)) || !s.at.Add(s.d).Before(w.end) {
-			continue
-		}
-		switch s.status {
-		case 200:
-			f.outage200++
-		case 503:
-			f.outage503++
-		}
-	}
+	f.outage200, f.outage503, f.last200 = outageAnswers(verifies, w, r.size.maxStaleness+staleMargin)
 	if w.down {
 		for _, n := range r.all {
-			if cut, seen := l.cutOff(n.name, w.start); seen && w.affects(n.name) {
+			if cut, confirmed, seen := l.cutOff(n.name); seen && w.affects(n.name) {
 				f.detect = max(f.detect, cut.Sub(w.start))
+				f.confirmedBefore = max(f.confirmedBefore, w.start.Sub(confirmed))
 			}
 		}
 	}
@@ -316,6 +311,34 @@ func (r *faultRig) figures(l *faultLoad, base int) faultFigures {
 		f.conns, f.rconns = r.settleConns()
 	}
 	return f
+}
+
+// outageAnswers counts, when the fault cut instances off the store (down),
+// the protected requests to them sent more than bound after it began and
+// answered before it ended, by status 200 and 503, and returns when the
+// last one answered 200 was sent, after the fault began.
+func outageAnswers(verifies []sample, w faultWindow, bound time.Duration) (n200, n503 int, last200 time.Duration) {
+	if !w.down {
+		return 0, 0, 0
+	}
+	for _, s := range verifies {
+		if !w.affects(s.node) || s.at.Before(w.start) || !s.at.Add(s.d).Before(w.end) {
+			continue
+		}
+		if s.status == 200 {
+			last200 = max(last200, s.at.Sub(w.start))
+		}
+		if !s.at.After(w.start.Add(bound)) {
+			continue
+		}
+		switch s.status {
+		case 200:
+			n200++
+		case 503:
+			n503++
+		}
+	}
+	return n200, n503, last200
 }
 
 // latencyDuring returns the median and the 99th percentile latency of
@@ -371,10 +394,10 @@ func (r *faultRig) report(f faultFigures) {
 	}
 	r.t.Logf("FAULT scenario=%s form=%s policy=%s nodes=%d acked=%d acked_in_fault=%d unacked=%d accepted_after_ack=%d "+
 		"accepted_propagating=%d prop_max_ms=%s accepted_stale=%d outage_200=%d outage_503=%d lost=%d protected=%d refused=%d p50_ms=%s p99_ms=%s slowest_ms=%s hangs=%d "+
-		"detect_ms=%s recover_ms=%s goroutines_delta=%d conns=%d redis_conns=%d",
+		"detect_ms=%s confirmed_before_ms=%s last200_ms=%s stale_bound_ms=%s recover_ms=%s goroutines_delta=%d conns=%d redis_conns=%d",
 		r.name, form, r.policy, len(r.all), f.acked, f.ackedInFault, f.uncertain, f.acceptedAfterAck,
 		f.acceptedPropagating, ms(f.propMax), f.acceptedStale, f.outage200, f.outage503, f.lost, f.protected, f.refused, ms(f.p50), ms(f.p99), ms(f.slowest), f.hangs,
-		ms(f.detect), ms(f.recovery), f.goroutines, f.conns, f.rconns)
+		ms(f.detect), ms(f.confirmedBefore), ms(f.last200), ms(s.maxStaleness+staleMargin), ms(f.recovery), f.goroutines, f.conns, f.rconns)
 	down := r.window().down
 	closed, open := down && r.policy == "closed", down && r.policy == "open"
 	checks := []struct {
@@ -384,6 +407,8 @@ func (r *faultRig) report(f faultFigures) {
 		{f.acked == 0, "no cancellation was acknowledged: the load did not run"},
 		{r.keepsAcking && f.ackedInFault == 0, "no cancellation was acknowledged during the fault, though instances could reach the store"},
 		{f.acceptedAfterAck > 0, "cancelled tokens accepted after their acknowledgement, outside the allowed window"},
+		{closed && f.last200 > s.maxStaleness+staleMargin, fmt.Sprintf("a protected request sent %v after the fault began was answered 200 (--max-staleness %v + %v, --on-store-outage closed)",
+			f.last200, s.maxStaleness, staleMargin)},
 		{closed && f.outage200 > 0, "protected requests answered 200 after --max-staleness with --on-store-outage closed"},
 		{closed && f.outage503 == 0, "no protected request was refused (503) after --max-staleness with --on-store-outage closed"},
 		{open && f.outage503 > 0, "protected requests refused (503) after --max-staleness with --on-store-outage open"},

@@ -64,6 +64,7 @@ type faultLoad struct {
 	cancels   []sample
 	uncertain int                  // cancellations without a 204: not acknowledged
 	cutOffs   map[string]time.Time // when each instance's replica saw itself cut off
+	confirms  map[string]time.Time // its last confirmation before the fault, as it reported it
 }
 
 // newLoad readies a load over toCancel and controls; start runs it.
@@ -75,6 +76,7 @@ func newLoad(rig *faultRig, toCancel, controls []minted) *faultLoad {
 		controls: controls,
 		stop:     make(chan struct{}),
 		cutOffs:  map[string]time.Time{},
+		confirms: map[string]time.Time{},
 	}
 	for _, m := range toCancel {
 		l.pool <- m
@@ -247,9 +249,10 @@ func (l *faultLoad) snapshot() (acks []ackRecord, accepts []acceptance, verifies
 }
 
 // monitor polls n's operator socket (GET /admin/status, which no outage
-// policy refuses) and records when its replica saw itself cut off from
-// the store after the fault began: the request's time less the staleness
-// it reports.
+// policy refuses) once the fault began, and records when its replica was
+// first seen not live (the feed noticed the loss) and, from the staleness
+// it reports (the age of its last confirmation), when it was last
+// confirmed in step with the store.
 func (l *faultLoad) monitor(n *faultNode) {
 	sock := filepath.Join(n.Dir, "admin.sock")
 	c := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{
@@ -276,23 +279,22 @@ func (l *faultLoad) monitor(n *faultNode) {
 		if err != nil || st.Live {
 			continue
 		}
-		cut := at.Add(-time.Duration(st.Staleness * float64(time.Second)))
+		confirmed := at.Add(-time.Duration(st.Staleness * float64(time.Second)))
 		l.mu.Lock()
-		if old, ok := l.cutOffs[n.name]; cut.After(start.Add(-50*time.Millisecond)) && (!ok || cut.Before(old)) {
-			l.cutOffs[n.name] = cut
+		if _, ok := l.cutOffs[n.name]; !ok {
+			l.cutOffs[n.name] = at
+			l.confirms[n.name] = confirmed
 		}
 		l.mu.Unlock()
 	}
 }
 
-// cutOff returns when node's replica saw itself cut off by the fault that
-// began at start, or start plus the feed's detection bound when the
-// monitor did not see it.
-func (l *faultLoad) cutOff(node string, start time.Time) (time.Time, bool) {
+// cutOff returns when node's replica was first seen cut off after the
+// fault began, and its last confirmation before that; ok is false when
+// the monitor never saw it cut off.
+func (l *faultLoad) cutOff(node string) (cut, confirmed time.Time, ok bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if t, ok := l.cutOffs[node]; ok {
-		return t, true
-	}
-	return start.Add(feedDetect), false
+	cut, ok = l.cutOffs[node]
+	return cut, l.confirms[node], ok
 }

@@ -66,6 +66,24 @@ func TestFaultLinkLatency(t *testing.T) {
 	r.run(everyNode, false, set(500*time.Millisecond, 200*time.Millisecond), set(0, 0))
 }
 
+// TestFaultLinkLatencyBeyondStaleness puts 1.5s on every round trip, more
+// than --max-staleness: no answer from Redis can prove a replica current
+// within the bound any more, so with --on-store-outage closed no protected
+// request sent later than --max-staleness (+ staleMargin) after the fault
+// began gets 200, though every link still carries data.
+func TestFaultLinkLatencyBeyondStaleness(t *testing.T) {
+	r := newRedisRig(t, "link-latency-beyond", "closed")
+	r.startNodes()
+	set := func(mean time.Duration) func() {
+		return func() {
+			for _, p := range r.proxies() {
+				p.SetLatency(mean, 0)
+			}
+		}
+	}
+	r.run(everyNode, true, set(r.size.maxStaleness+500*time.Millisecond), set(0))
+}
+
 // TestFaultInstanceKilled kills instance B (a process) with SIGKILL and
 // restarts it while the others keep taking cancellations: the new B must
 // refuse every cancellation acknowledged before and during its absence.

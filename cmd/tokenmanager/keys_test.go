@@ -3,7 +3,9 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
+	"strings"
 	"testing"
 	"time"
 )
@@ -24,29 +26,105 @@ func (s *testServer) jwksKids() []string {
 	return kids
 }
 
-// TestKeyRotation rotates the signing key through the admin socket while a
-// token of the old key is still valid: it keeps working, new tokens use the
-// new key, and the old key leaves the JWKS once its tokens have expired.
+// kidOf returns the kid in a token's header.
+func kidOf(t *testing.T, token string) string {
+	t.Helper()
+	h, _, _ := strings.Cut(token, ".")
+	b, err := base64.RawURLEncoding.DecodeString(h)
+	var hdr struct{ Kid string }
+	if err != nil || json.Unmarshal(b, &hdr) != nil {
+		t.Fatalf("token header %q: %v", h, err)
+	}
+	return hdr.Kid
+}
+
+// keyStates is the output of keys list: kid -> state.
+func keyStates(t *testing.T, body []byte) map[string]string {
+	t.Helper()
+	var list struct {
+		Keys []struct{ Kid, State string }
+	}
+	if err := json.Unmarshal(body, &list); err != nil {
+		t.Fatalf("keys list: %s (%v)", body, err)
+	}
+	states := map[string]string{}
+	for _, k := range list.Keys {
+		states[k.Kid] = k.State
+	}
+	return states
+}
+
+// activationOf returns the activates_at of the next key in a keys summary.
+func activationOf(t *testing.T, body []byte) time.Time {
+	t.Helper()
+	var list struct {
+		Keys []struct {
+			State       string
+			ActivatesAt time.Time `json:"activates_at"`
+		}
+	}
+	if err := json.Unmarshal(body, &list); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range list.Keys {
+		if k.State == "next" {
+			return k.ActivatesAt
+		}
+	}
+	t.Fatalf("no next key in %s", body)
+	return time.Time{}
+}
+
+// TestKeyRotation rotates the signing key through the admin socket (staged:
+// --jwks-max-age 1s) while a token of the old key is still valid: the new
+// key is published at once as next and signs only once the JWKS cache
+// lifetime has passed; keys list shows the states; the old key's token
+// keeps working, and the old key leaves the JWKS once its tokens expired.
 func TestKeyRotation(t *testing.T) {
-	s := startServer(t, t.TempDir(), "--access-ttl", "2s", "--leeway", "0s", "--key-refresh", "100ms")
+	s := startServer(t, t.TempDir(), "--access-ttl", "2s", "--leeway", "0s", "--key-refresh", "100ms", "--jwks-max-age", "1s")
 	old := s.user("rita")
 	before := s.jwksKids()
 	if len(before) != 1 {
 		t.Fatalf("kids before rotation: %v", before)
 	}
-	res, err := callSocket(context.Background(), adminSocketPath(s.Main.Config), request{"POST", "/admin/keys/rotate?alg=ES256", nil})
+	sock := adminSocketPath(s.Main.Config)
+	res, err := callSocket(context.Background(), sock, request{"POST", "/admin/keys/rotate?alg=ES256", nil})
 	if err != nil {
 		t.Fatal(err)
 	}
-	var summary struct{ Active string }
-	if err := json.Unmarshal(res, &summary); err != nil || summary.Active == before[0] {
-		t.Fatalf("rotate answered %s (%v)", res, err)
+	states := keyStates(t, res)
+	activation := activationOf(t, res)
+	if d := time.Until(activation); d < time.Second || d > time.Second+jwksRefreshSlack {
+		t.Fatalf("the new key signs in %s, want --jwks-max-age (1s) plus the refresh slack", d)
 	}
-	expect(t, s.do("GET", "/account", old.AccessToken, nil), 200, "old key's token after rotation")
-	fresh := s.user("rita")
-	expect(t, s.do("GET", "/account", fresh.AccessToken, nil), 200, "new key's token")
+	var next string
+	for kid, st := range states {
+		if kid != before[0] {
+			next = kid
+		}
+		if want := map[bool]string{true: "active", false: "next"}[kid == before[0]]; st != want {
+			t.Fatalf("right after rotation %s is %s, want %s (%s)", kid, st, want, res)
+		}
+	}
 	if kids := s.jwksKids(); len(kids) != 2 {
 		t.Fatalf("kids right after rotation: %v, want the old and the new", kids)
+	}
+	if kid := kidOf(t, s.user("rita").AccessToken); kid != before[0] {
+		t.Fatalf("a token right after the staged rotation is signed by %s, want the old key %s", kid, before[0])
+	}
+	expect(t, s.do("GET", "/account", old.AccessToken, nil), 200, "old key's token after rotation")
+	time.Sleep(time.Until(activation) + 50*time.Millisecond)
+	fresh := s.user("rita")
+	if kid := kidOf(t, fresh.AccessToken); kid != next {
+		t.Fatalf("a token after the JWKS max-age is signed by %s, want the new key %s", kid, next)
+	}
+	expect(t, s.do("GET", "/account", fresh.AccessToken, nil), 200, "new key's token")
+	listed, err := callSocket(context.Background(), sock, request{"GET", "/admin/keys", nil})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st := keyStates(t, listed); st[before[0]] != "retiring" || st[next] != "active" {
+		t.Fatalf("keys list after the activation: %s", listed)
 	}
 	deadline := time.Now().Add(10 * time.Second)
 	for len(s.jwksKids()) != 1 {
@@ -55,10 +133,24 @@ func TestKeyRotation(t *testing.T) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	if kids := s.jwksKids(); kids[0] != summary.Active {
-		t.Fatalf("published %v, want only the new key %s", kids, summary.Active)
+	if kids := s.jwksKids(); kids[0] != next {
+		t.Fatalf("published %v, want only the new key %s", kids, next)
 	}
 	expect(t, s.do("GET", "/account", old.AccessToken, nil), 401, "old key's token once expired")
+}
+
+// TestKeyRotateNow: --now makes the new key sign at once (an emergency).
+func TestKeyRotateNow(t *testing.T) {
+	dir := t.TempDir()
+	s := startServer(t, dir)
+	before := s.jwksKids()
+	var out, errs bytes.Buffer
+	if code := run(context.Background(), []string{"keys", "rotate", "--data-dir", dir, "--now"}, &out, &errs); code != 0 {
+		t.Fatalf("keys rotate --now: exit %d: %s", code, errs.String())
+	}
+	if kid := kidOf(t, s.user("ron").AccessToken); kid == before[0] {
+		t.Fatalf("a token right after rotate --now is signed by the old key %s", kid)
+	}
 }
 
 // TestKeysCommandOffline rotates and lists keys with no server running.

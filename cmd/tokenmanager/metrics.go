@@ -36,16 +36,16 @@ func (rm *replicaMetrics) register(reg *prometheus.Registry) {
 
 // replicaHooks feeds the events hub and the metrics from the replica: the
 // cancellations of other instances as the feed brings them (the Server
-// adds this instance's own), and a reload, after which the hub's
-// subscribers must reload too.
+// adds this instance's own), and those a reload found that the feed had
+// missed (the streams get them too, instead of being dropped all at once).
 func replicaHooks(h *tmhttp.Hub, rm *replicaMetrics) tokenmanager.ReplicaHooks {
 	return tokenmanager.ReplicaHooks{
 		Applied: func(c tokenmanager.Cancellation) {
 			h.Publish(c)
 			rm.applied.WithLabelValues(c.Kind.String()).Inc()
 		},
+		Missed: h.Publish,
 		Reload: func(d time.Duration, _ int) {
-			h.DropAll()
 			rm.reloads.Inc()
 			rm.reloadSeconds.Set(d.Seconds())
 		},

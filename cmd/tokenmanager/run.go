@@ -27,7 +27,7 @@ func commands() []command {
 		{"disable-user", "USERNAME", "cancel every token of a user and refuse their sign-ins until enable-user", disableUser},
 		{"enable-user", "USERNAME", "let a disabled user sign in again", enableUser},
 		{"delete-user", "USERNAME", "cancel every token of a user and delete the account", deleteUser},
-		{"keys", "rotate|list", "make a new signing key active (old ones verify until their tokens expire), or list the keys", keysCommand},
+		{"keys", "rotate|list|revoke", "publish a new signing key that signs after the JWKS cache lifetime (--now: at once), list the keys and their states, or revoke a leaked key (KID)", keysCommand},
 		{"status", "", "show the cancelled set's size and the replica's state", status},
 		{"backup", "FILE", "write a consistent copy of the store to FILE (from the running server, or the store itself)", backupCommand},
 		{"restore", "FILE", "put a backup back as the store (the server stopped; an embedded store's old file is kept beside it)", restoreCommand},

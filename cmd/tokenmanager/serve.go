@@ -219,11 +219,11 @@ func withStoreDeadline(d time.Duration, free map[string]bool, next http.Handler)
 }
 
 // storeFreePaths are the paths that never wait on the store: the event
-// streams, liveness, metrics, and forward-auth unless the check is strict
+// streams (the API's and the console's), liveness, metrics, and forward-auth unless the check is strict
 // (the replica answers it from memory: no timer per request on the hot
 // path).
 func storeFreePaths(c *Config) map[string]bool {
-	free := map[string]bool{"/events/cancellations": true, "/healthz": true, "/metrics": true}
+	free := map[string]bool{"/events/cancellations": true, "/console/events": true, "/healthz": true, "/metrics": true}
 	if c.RevocationCheck != string(tokenmanager.CheckStrict) {
 		free["/auth/verify"] = true
 	}
@@ -246,6 +246,8 @@ func (m *Main) serve() error {
 		Accounts: tokenmanager.NewAccounts(svc.Store(), tokenmanager.NewLimiter(limit, nil).WithUserLimit(userLimit), m.argon()).
 			WithHashBudget(hashMemory, c.HashWait),
 		JWKS:              func() any { return codec.JWKS() },
+		JWKSMaxAge:        c.JWKSMaxAge,
+		SigningAlgs:       codec.SigningAlgs,
 		Admins:            canonicalAdmins(c.Admins, m.Logger),
 		Logger:            m.Logger,
 		Ready:             m.ready,
@@ -262,6 +264,8 @@ func (m *Main) serve() error {
 	admin := http.NewServeMux()
 	admin.Handle("/", srv.AdminHandler())
 	admin.HandleFunc("POST /admin/keys/rotate", m.handleRotate)
+	admin.HandleFunc("POST /admin/keys/{kid}/revoke", m.handleRevoke)
+	admin.HandleFunc("GET /admin/keys", m.handleKeys)
 	admin.HandleFunc("GET /admin/backup", m.handleBackup)
 	return m.serveAdmin(admin)
 }

@@ -98,13 +98,14 @@ func TestOutagePolicies(t *testing.T) {
 	}
 }
 
-// TestRotationAcrossInstances rotates on A; a token signed with the new key
-// on A is accepted by B at once (B reloads the keys on an unknown kid).
+// TestRotationAcrossInstances rotates on A at once (--now); a token signed
+// with the new key on A is accepted by B at once (B reloads the keys on an
+// unknown kid).
 func TestRotationAcrossInstances(t *testing.T) {
 	rs := redistest.Start(t)
 	a, b := startShared(t, rs.URL()), startShared(t, rs.URL(), "--key-refresh", "1h")
 	old := a.user("uma")
-	if _, err := callSocket(t.Context(), adminSocketPath(a.Main.Config), request{"POST", "/admin/keys/rotate", nil}); err != nil {
+	if _, err := callSocket(t.Context(), adminSocketPath(a.Main.Config), request{"POST", "/admin/keys/rotate?now=1", nil}); err != nil {
 		t.Fatal(err)
 	}
 	fresh := a.signIn("uma", "password-uma")
