@@ -110,7 +110,7 @@ func (s *Store) scanKeys(ctx context.Context, prefix string, fn func(keys []stri
 	return s.forEachPrimary(ctx, func(ctx context.Context, c goredis.Cmdable, _ string) error {
 		var cursor uint64
 		for {
-			keys, next, err := c.Scan(ctx, cursor, escapeGlob(prefix)+"*", scanBatch).Result()
+			keys, next, err := c.Scan(ctx, cursor, globEscape(prefix)+"*", scanBatch).Result()
 			if err != nil {
 				return unavailable(err, "cannot scan Redis")
 			}
@@ -149,16 +149,4 @@ func (s *Store) getEach(ctx context.Context, keys []string, fn func(string, []by
 		}
 	}
 	return nil
-}
-
-// escapeGlob escapes the characters that SCAN MATCH treats as a pattern.
-func escapeGlob(s string) string {
-	var b strings.Builder
-	for _, r := range s {
-		if strings.ContainsRune(`*?[]\`, r) {
-			b.WriteByte('\\')
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"strconv"
-	"strings"
 
 	goredis "github.com/redis/go-redis/v9"
 
@@ -20,28 +19,10 @@ const FormatVersion = 2
 // upgrades[v-1] turns a layout of format v into format v+1. A change of
 // layout adds its step here (idempotent: instances may run it at once, and
 // a step cut short runs again) and increments FormatVersion.
-var upgrades = []func(context.Context, *Store) error{
-	claimOldSkeletons, // 1 -> 2: the username skeleton claims (tm:k:<skeleton>)
-}
-
-// claimOldSkeletons claims the skeleton of every account written before
-// the claims existed, so that a look-alike of an old account is refused
-// too. Of two old accounts with one skeleton, the first seen holds it.
-func claimOldSkeletons(ctx context.Context, s *Store) error {
-	prefix := s.k.account("")
-	return s.scanKeys(ctx, prefix, func(keys []string) error {
-		_, err := s.rdb.Pipelined(ctx, func(p goredis.Pipeliner) error {
-			for _, k := range keys {
-				name := strings.TrimPrefix(k, prefix)
-				p.SetNX(ctx, s.k.skeleton(tm.UsernameSkeleton(name)), name, 0)
-			}
-			return nil
-		})
-		if err != nil {
-			return unavailable(err, "cannot claim the skeletons of the accounts")
-		}
-		return nil
-	})
+var upgrades = []func(*Store, context.Context) error{
+	// 1 -> 2: the username skeleton claims (tm:k:<skeleton>) of the
+	// accounts written before claims existed (account_skeleton_backfill.go).
+	(*Store).claimOldAccounts,
 }
 
 // UpgradeFormat checks the layout's format before the store is used: it
@@ -62,7 +43,7 @@ func (s *Store) UpgradeFormat(ctx context.Context) error {
 			s.cfg.prefix, v, FormatVersion)
 	}
 	for ; v < FormatVersion; v++ {
-		if err := upgrades[v-1](ctx, s); err != nil {
+		if err := upgrades[v-1](s, ctx); err != nil {
 			return err
 		}
 	}
