@@ -91,6 +91,10 @@ type Manager struct {
 	// error refuses the refresh. It is asked after the new tokens' issue
 	// time is taken, so a Disable that it misses cancels them.
 	Admit func(ctx context.Context, subject string) error
+	// Status, when set, gives every access token an entry in a Token
+	// Status List and sets the entries of what is cancelled, before the
+	// cancellation is acknowledged (status.go).
+	Status *StatusLists
 }
 
 // NewManager returns a Manager that signs with codec, keeps sessions and
@@ -128,18 +132,22 @@ func (m *Manager) Issue(ctx context.Context, subject string, meta SessionMeta) (
 	}
 	refresh := deriveRefreshToken(m.refreshKey, s, s.Generation)
 	s.RefreshHash = HashToken(refresh)
+	status, err := m.assignStatus(ctx, s, now)
+	if err != nil {
+		return nil, err
+	}
 	if err := m.sessions.CreateSession(ctx, s); err != nil {
 		return nil, storeError(err, "cannot create the session")
 	}
-	return m.pair(s, refresh, now)
+	return m.pair(s, refresh, now, status)
 }
 
 // pair signs an access token for session s and returns it with refresh.
-func (m *Manager) pair(s *Session, refresh string, now time.Time) (*TokenPair, error) {
+func (m *Manager) pair(s *Session, refresh string, now time.Time, status *TokenStatus) (*TokenPair, error) {
 	c := &Claims{
 		Issuer: m.cfg.Issuer, Subject: s.Subject, Audience: m.cfg.Audience,
 		IssuedAt: now, ExpiresAt: now.Add(m.cfg.AccessTTL),
-		ID: randomID(16), SessionID: s.ID,
+		ID: randomID(16), SessionID: s.ID, Status: status,
 	}
 	access, err := m.codec.Sign(c)
 	if err != nil {
@@ -232,6 +240,10 @@ func (m *Manager) Refresh(ctx context.Context, token string, meta SessionMeta) (
 		}
 	}
 	var current uint64
+	ref, status, err := m.nextStatus(ctx, now)
+	if err != nil {
+		return nil, err
+	}
 	s, err = m.sessions.UpdateSession(ctx, s.ID, func(s *Session) error {
 		current = s.Generation
 		if err := m.checkRotation(s, rt, now); err != nil {
@@ -241,6 +253,7 @@ func (m *Manager) Refresh(ctx context.Context, token string, meta SessionMeta) (
 			m.rotate(s, now)
 		}
 		s.LastUsedAt, s.UserAgent, s.Address = now, meta.UserAgent, meta.Address
+		m.rememberStatus(s, ref, now)
 		return nil
 	})
 	if errors.Is(err, errRefreshReused) {
@@ -255,7 +268,7 @@ func (m *Manager) Refresh(ctx context.Context, token string, meta SessionMeta) (
 	} else if err != nil {
 		return nil, storeError(err, "cannot rotate the refresh token")
 	}
-	return m.pair(s, deriveRefreshToken(m.refreshKey, s, s.Generation), now)
+	return m.pair(s, deriveRefreshToken(m.refreshKey, s, s.Generation), now, status)
 }
 
 var errRefreshReused = errors.New("retired refresh token reused")

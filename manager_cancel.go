@@ -8,6 +8,9 @@ import (
 // CancelToken cancels one access token by its identity (issuer and jti).
 // The entry lives until the token would have expired anyway.
 func (m *Manager) CancelToken(ctx context.Context, c *Claims) error {
+	if err := m.invalidateToken(ctx, c); err != nil {
+		return err
+	}
 	return m.cancel(ctx, Cancellation{
 		Kind: KindToken, Issuer: c.Issuer, ID: c.ID,
 		Before: c.ExpiresAt, ExpiresAt: c.ExpiresAt.Add(m.cfg.Leeway),
@@ -17,8 +20,14 @@ func (m *Manager) CancelToken(ctx context.Context, c *Claims) error {
 // CancelSession cancels one session (one device): its refresh token and
 // every access token issued from it. Other sessions are untouched.
 func (m *Manager) CancelSession(ctx context.Context, sessionID string) error {
+	if err := m.invalidateSessions(ctx, "", sessionID); err != nil {
+		return err
+	}
 	before := m.cutoff()
 	if err := m.cancel(ctx, m.cutoffEntry(KindSession, sessionID, before)); err != nil {
+		return err
+	}
+	if err := m.invalidateSessions(ctx, "", sessionID); err != nil { // a refresh that raced the cut-off
 		return err
 	}
 	if err := m.sessions.DeleteSession(ctx, sessionID); err != nil {
@@ -34,8 +43,14 @@ func (m *Manager) CancelSession(ctx context.Context, sessionID string) error {
 // passed the cut-off, so a sign-in right after it gets tokens that are
 // valid, even within the same millisecond.
 func (m *Manager) CancelSubject(ctx context.Context, subject string) error {
+	if err := m.invalidateSessions(ctx, subject, ""); err != nil {
+		return err
+	}
 	before := m.cutoff()
 	if err := m.cancel(ctx, m.cutoffEntry(KindSubject, subject, before)); err != nil {
+		return err
+	}
+	if err := m.invalidateSessions(ctx, subject, ""); err != nil { // a refresh that raced the cut-off
 		return err
 	}
 	m.deleteSessions(ctx, subject, func(*Session) bool { return true })

@@ -129,6 +129,13 @@ func (s *Service) build(ctx context.Context) error {
 		o.Logger.Warn("REVOCATION CHECK IS OFF: cancelled tokens are accepted. Use this only as a benchmark baseline.")
 	}
 	s.Manager = tokenmanager.NewManager(o.managerConfig(), reloadingCodec{s.codec, s.keys}, s.store, replica, keys.RefreshKey, o.Logger)
+	if o.StatusListURL != "" {
+		st, ok := s.store.(tokenmanager.StatusStore)
+		if !ok {
+			return tokenmanager.Errorf(tokenmanager.EInvalid, "store %T keeps no status lists", s.store)
+		}
+		s.Manager.Status = tokenmanager.NewStatusLists(st, o.StatusListURL, o.AccessTTL+o.Leeway)
+	}
 	return nil
 }
 

@@ -50,6 +50,7 @@ type Config struct {
 	JWKSMaxAge      time.Duration
 	SweepEvery      time.Duration
 	PublicURL       string
+	StatusListTTL   time.Duration
 	ConfigFile      string
 }
 
@@ -86,6 +87,7 @@ func (c *Config) flagSet(name string) *flag.FlagSet {
 	fs.BoolVar(&c.AccessLog, "access-log", false, "log every request at info level (by default only refusals and errors; successes at debug)")
 	fs.BoolVar(&c.TrustProxy, "trust-proxy", false, "take the client address from X-Forwarded-For (only behind a proxy that sets it)")
 	fs.DurationVar(&c.SweepEvery, "sweep-interval", service.DefaultSweepEvery, "how often expired cancellations and sessions are swept")
+	fs.DurationVar(&c.StatusListTTL, "status-list-ttl", time.Minute, "how long verifiers may cache a Token Status List (its ttl and Cache-Control): the bound on how late they learn of a cancellation")
 	fs.StringVar(&c.PublicURL, "public-url", "", "the server's address as clients reach it (https://auth.example.com), for the URLs of /.well-known/oauth-authorization-server; default: each request's Host")
 	fs.StringVar(&c.ConfigFile, "config", "", "config file: one `flag = value` per line, # comments")
 	return fs

@@ -64,10 +64,16 @@ func (m *Main) Open(ctx context.Context) error {
 	if err := os.MkdirAll(c.DataDir, 0o700); err != nil {
 		return fmt.Errorf("--data-dir: %w", err)
 	}
+	ln, err := net.Listen("tcp", c.Addr) // connections wait in the backlog until serving starts
+	if err != nil {
+		return fmt.Errorf("--addr: %w", err)
+	}
+	m.listener = ln
 	opts, err := m.options()
 	if err != nil {
 		return err
 	}
+	opts.StatusListURL = statusListURL(c, ln.Addr())
 	m.store, err = service.OpenStore(ctx, storeURL(c), m.Logger)
 	if err != nil {
 		return fmt.Errorf("--store: %s", tokenmanager.ErrorMessage(err))
@@ -147,6 +153,24 @@ func orOff(d time.Duration) time.Duration {
 	return d
 }
 
+// statusListURL is where the Token Status Lists are served, as tokens
+// name them: under --public-url, else under --issuer when it is an http(s)
+// URL, else at the address the server listens on.
+func statusListURL(c *Config, addr net.Addr) string {
+	base := c.PublicURL
+	if base == "" && (strings.HasPrefix(c.Issuer, "https://") || strings.HasPrefix(c.Issuer, "http://")) {
+		base = c.Issuer
+	}
+	if base == "" {
+		host, port, _ := net.SplitHostPort(addr.String())
+		if ip := net.ParseIP(host); ip == nil || ip.IsUnspecified() {
+			host = "localhost"
+		}
+		base = "http://" + net.JoinHostPort(host, port)
+	}
+	return strings.TrimSuffix(base, "/") + "/statuslists/"
+}
+
 // storeURL names the store of the flags: --store, or the embedded store in
 // --data-dir.
 func storeURL(c *Config) string {
@@ -177,11 +201,7 @@ func hs256Secret(c *Config) ([]byte, error) {
 // listen opens the public listener: with the real handler when serve has
 // put it in place, otherwise with one that answers 503 until it does.
 func (m *Main) listen() error {
-	ln, err := net.Listen("tcp", m.Config.Addr)
-	if err != nil {
-		return fmt.Errorf("--addr: %w", err)
-	}
-	m.listener = ln
+	ln := m.listener
 	m.handler.CompareAndSwap(nil, &starting) // until serve puts the real one in place
 	m.server = newHTTPServer(withStoreDeadline(m.Config.StoreTimeout, storeFreePaths(m.Config), http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		(*m.handler.Load()).ServeHTTP(w, r)
@@ -257,6 +277,9 @@ func (m *Main) serve() error {
 		AccessLog:         c.AccessLog,
 		PublicURL:         c.PublicURL,
 		Events:            m.events,
+		StatusLists:       svc.Manager.Status,
+		SignStatusList:    codec.SignStatusList,
+		StatusListTTL:     c.StatusListTTL,
 		Clients:           clientStoreOf(m.store),
 	}
 	h := srv.Handler()
