@@ -61,17 +61,18 @@ type dumpClient struct {
 }
 
 type dumpSession struct {
-	ID               string    `json:"id"`
-	Subject          string    `json:"subject"`
-	CreatedAt        time.Time `json:"created_at"`
-	LastUsedAt       time.Time `json:"last_used_at"`
-	UserAgent        string    `json:"user_agent,omitempty"`
-	Address          string    `json:"address,omitempty"`
-	Generation       uint64    `json:"generation"`
-	Salt             []byte    `json:"salt"`
-	RefreshHash      []byte    `json:"refresh_hash"`
-	RotatedAt        time.Time `json:"rotated_at"`
-	RefreshExpiresAt time.Time `json:"refresh_expires_at"`
+	ID               string      `json:"id"`
+	Subject          string      `json:"subject"`
+	CreatedAt        time.Time   `json:"created_at"`
+	LastUsedAt       time.Time   `json:"last_used_at"`
+	UserAgent        string      `json:"user_agent,omitempty"`
+	Address          string      `json:"address,omitempty"`
+	Generation       uint64      `json:"generation"`
+	Salt             []byte      `json:"salt"`
+	RefreshHash      []byte      `json:"refresh_hash"`
+	RotatedAt        time.Time   `json:"rotated_at"`
+	RefreshExpiresAt time.Time   `json:"refresh_expires_at"`
+	Status           []StatusRef `json:"status,omitempty"`
 }
 
 // WriteDump writes what src exports at now to w as a dump.

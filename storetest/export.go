@@ -44,6 +44,7 @@ func fill(t *testing.T, s tokenmanager.Store, now time.Time) (accounts []*tokenm
 	}
 	for i, sub := range []string{"alice", "alice", "bob"} {
 		x := newSession("sess-"+string(rune('a'+i)), sub, now.Add(-time.Duration(i+1)*time.Minute))
+		x.Status = []tokenmanager.StatusRef{{List: "1764403200", Index: uint64(i), ExpiresAt: now.Add(time.Hour).UTC()}}
 		mustNil(t, s.CreateSession(ctx, x), "CreateSession")
 		sessions = append(sessions, x)
 	}
