@@ -1,20 +1,6 @@
-package bolt_test
+package bolt
 
-import (
-	"path/filepath"
-	"testing"
-
-	"github.com/tokenmanager/tokenmanager"
-	"github.com/tokenmanager/tokenmanager/storetest"
-)
-
-func TestExport(t *testing.T) {
-	storetest.RunExport(t, func(t *testing.T, name string) interface {
-		tokenmanager.Store
-		tokenmanager.Exporter
-	} {
-		s := mustOpen(t, filepath.Join(t.TempDir(), name+".db"))
-		t.Cleanup(func() { s.Close() })
-		return s
-	})
+// GroupStats returns the commits of grouped writes and the writes in them.
+func GroupStats(s *Store) (commits, writes int64) {
+	return s.group.commits.Load(), s.group.writes.Load()
 }
