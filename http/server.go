@@ -186,5 +186,5 @@ func (s *Server) build(label string, routes []route, pages map[string]http.Handl
 	for prefix, h := range pages {
 		mux.Handle(prefix, h)
 	}
-	return s.observe(label, recoverPanics(crossOrigin(dispatch(mux))))
+	return s.observe(label, recoverPanics(crossOrigin(dispatch(mux), s.PublicURL)))
 }
