@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"sync/atomic"
 	"time"
 )
 
@@ -46,6 +47,12 @@ type Config struct {
 	Leeway time.Duration
 	Check  CheckMode
 	Now    func() time.Time
+	// ClockMargin is how far the clocks of the instances sharing a store
+	// may disagree once corrected by Clock (half a round trip to the store
+	// and a little). A shared store stamps cut-offs this far ahead of its
+	// own clock, and a cancellation returns once every instance's clock has
+	// passed its cut-off. Default 10ms.
+	ClockMargin time.Duration
 	// VerifyCacheMemory bounds, in bytes, the cache of verified access
 	// tokens, so that a token presented again skips its signature and
 	// JSON (the cancelled set is still checked on every call). 0 means
@@ -66,6 +73,9 @@ func (c *Config) setDefaults() {
 	if c.Now == nil {
 		c.Now = time.Now
 	}
+	if c.ClockMargin <= 0 {
+		c.ClockMargin = 10 * time.Millisecond
+	}
 	if c.VerifyCacheMemory == 0 {
 		c.VerifyCacheMemory = DefaultVerifyCacheMemory
 	}
@@ -80,7 +90,7 @@ type Manager struct {
 	sessions   SessionStore
 	cancels    CancellationStore
 	replica    *Replica
-	refreshKey []byte
+	refreshKey atomic.Pointer[[]byte] // SetRefreshKey replaces it after a store's data loss
 	verified   *verifiedCache
 	log        *slog.Logger
 	// OnCancel, when set, is called after each acknowledged cancellation
@@ -105,8 +115,10 @@ func NewManager(cfg Config, codec TokenCodec, sessions SessionStore, replica *Re
 	if logger == nil {
 		logger = slog.Default()
 	}
-	return &Manager{cfg: cfg, codec: codec, sessions: sessions, cancels: replica.Store,
-		replica: replica, refreshKey: refreshKey, log: logger, verified: newVerifiedCache(cfg.VerifyCacheMemory)}
+	m := &Manager{cfg: cfg, codec: codec, sessions: sessions, cancels: replica.Store,
+		replica: replica, log: logger, verified: newVerifiedCache(cfg.VerifyCacheMemory)}
+	m.refreshKey.Store(&refreshKey)
+	return m
 }
 
 // Config returns the manager's configuration, defaults filled in.
@@ -130,7 +142,7 @@ func (m *Manager) Issue(ctx context.Context, subject string, meta SessionMeta) (
 		Generation: 1, Salt: randomBytes(16), RotatedAt: now,
 		RefreshExpiresAt: now.Add(m.cfg.RefreshTTL),
 	}
-	refresh := deriveRefreshToken(m.refreshKey, s, s.Generation)
+	refresh := deriveRefreshToken(m.rkey(), s, s.Generation)
 	s.RefreshHash = HashToken(refresh)
 	status, err := m.assignStatus(ctx, s, now)
 	if err != nil {
@@ -229,23 +241,40 @@ func (m *Manager) checkCancelled(ctx context.Context, c *Claims) error {
 // reuse grace returns the session's current pair; after it, the session is
 // cancelled as stolen.
 func (m *Manager) Refresh(ctx context.Context, token string, meta SessionMeta) (*TokenPair, error) {
+	pair, rt, current, err := m.refresh(ctx, token, meta)
+	if errors.Is(err, errRefreshReused) {
+		m.log.Warn("retired refresh token presented again: cancelling its session as stolen",
+			"session", rt.sessionID, "generation", rt.generation, "current", current)
+		if cerr := m.CancelSession(ctx, rt.sessionID); cerr != nil {
+			return nil, cerr
+		}
+		return nil, Errorf(EInvalidGrant, "the refresh token was already used; its session has been cancelled")
+	}
+	return pair, err
+}
+
+// refresh rotates the session in the store, then confirms with the store
+// that no cancellation of the session or its subject got there first
+// (refresh_order.go says why that makes the order total).
+func (m *Manager) refresh(ctx context.Context, token string, meta SessionMeta) (*TokenPair, refreshToken, uint64, error) {
 	rt, s, err := m.lookupRefresh(ctx, token)
 	if err != nil {
-		return nil, err
+		return nil, rt, 0, err
 	}
 	now := m.now()
 	if m.Admit != nil {
 		if err := m.Admit(ctx, s.Subject); err != nil {
-			return nil, err
+			return nil, rt, 0, err
 		}
 	}
 	var current uint64
+	var issued time.Time
 	ref, status, err := m.nextStatus(ctx, now)
 	if err != nil {
-		return nil, err
+		return nil, rt, 0, err
 	}
 	s, err = m.sessions.UpdateSession(ctx, s.ID, func(s *Session) error {
-		current = s.Generation
+		current, issued = s.Generation, s.RotatedAt
 		if err := m.checkRotation(s, rt, now); err != nil {
 			return err
 		}
@@ -257,18 +286,17 @@ func (m *Manager) Refresh(ctx context.Context, token string, meta SessionMeta) (
 		return nil
 	})
 	if errors.Is(err, errRefreshReused) {
-		m.log.Warn("retired refresh token presented again: cancelling its session as stolen",
-			"session", rt.sessionID, "generation", rt.generation, "current", current)
-		if cerr := m.CancelSession(ctx, rt.sessionID); cerr != nil {
-			return nil, cerr
-		}
-		return nil, Errorf(EInvalidGrant, "the refresh token was already used; its session has been cancelled")
-	} else if ErrorCode(err) == ENotFound { // signed out between the read and the rotation
-		return nil, Errorf(EInvalidGrant, "unknown, expired or cancelled refresh token")
+		return nil, rt, current, err
+	} else if ErrorCode(err) == ENotFound { // cancelled (deleted) since lookupRefresh
+		return nil, rt, current, Errorf(EInvalidGrant, "unknown, expired or cancelled refresh token")
 	} else if err != nil {
-		return nil, storeError(err, "cannot rotate the refresh token")
+		return nil, rt, current, storeError(err, "cannot rotate the refresh token")
 	}
-	return m.pair(s, deriveRefreshToken(m.refreshKey, s, s.Generation), now, status)
+	if err := m.confirmRefresh(ctx, s, issued); err != nil {
+		return nil, rt, current, err
+	}
+	pair, err := m.pair(s, deriveRefreshToken(m.rkey(), s, s.Generation), now, status)
+	return pair, rt, current, err
 }
 
 var errRefreshReused = errors.New("retired refresh token reused")
@@ -292,7 +320,7 @@ func (m *Manager) rotate(s *Session, now time.Time) {
 	s.Generation++
 	s.RotatedAt = now
 	s.RefreshExpiresAt = now.Add(m.cfg.RefreshTTL)
-	s.RefreshHash = HashToken(deriveRefreshToken(m.refreshKey, s, s.Generation))
+	s.RefreshHash = HashToken(deriveRefreshToken(m.rkey(), s, s.Generation))
 }
 
 // lookupRefresh parses a refresh token and returns its live session. Every
@@ -309,7 +337,7 @@ func (m *Manager) lookupRefresh(ctx context.Context, token string) (refreshToken
 	} else if err != nil {
 		return rt, nil, storeError(err, "cannot read the session")
 	}
-	if !rt.genuine(m.refreshKey, s) {
+	if !rt.genuine(m.rkey(), s) {
 		return rt, nil, Errorf(EInvalidGrant, "unknown refresh token")
 	}
 	if m.sessionCancelled(s) {

@@ -23,8 +23,8 @@ func (m *Manager) CancelSession(ctx context.Context, sessionID string) error {
 	if err := m.invalidateSessions(ctx, "", sessionID); err != nil {
 		return err
 	}
-	before := m.cutoff()
-	if err := m.cancel(ctx, m.cutoffEntry(KindSession, sessionID, before)); err != nil {
+	_, until, err := m.cancelCutoff(ctx, KindSession, sessionID)
+	if err != nil {
 		return err
 	}
 	if err := m.invalidateSessions(ctx, "", sessionID); err != nil { // a refresh that raced the cut-off
@@ -34,7 +34,7 @@ func (m *Manager) CancelSession(ctx context.Context, sessionID string) error {
 		// The cancellation is durable; the record only lingers.
 		m.log.Warn("session cancelled but its record was not deleted", "session", sessionID, "err", err)
 	}
-	m.waitUntil(before)
+	m.waitUntil(until)
 	return nil
 }
 
@@ -46,15 +46,15 @@ func (m *Manager) CancelSubject(ctx context.Context, subject string) error {
 	if err := m.invalidateSessions(ctx, subject, ""); err != nil {
 		return err
 	}
-	before := m.cutoff()
-	if err := m.cancel(ctx, m.cutoffEntry(KindSubject, subject, before)); err != nil {
+	_, until, err := m.cancelCutoff(ctx, KindSubject, subject)
+	if err != nil {
 		return err
 	}
 	if err := m.invalidateSessions(ctx, subject, ""); err != nil { // a refresh that raced the cut-off
 		return err
 	}
 	m.deleteSessions(ctx, subject, func(*Session) bool { return true })
-	m.waitUntil(before)
+	m.waitUntil(until)
 	return nil
 }
 
@@ -167,7 +167,7 @@ func (m *Manager) RevokeRefresh(ctx context.Context, token string) error {
 	} else if err != nil {
 		return storeError(err, "cannot read the session")
 	}
-	if !rt.genuine(m.refreshKey, s) {
+	if !rt.genuine(m.rkey(), s) {
 		return Errorf(EInvalidGrant, "unknown refresh token")
 	}
 	return m.CancelSession(ctx, s.ID)

@@ -7,10 +7,12 @@ import "github.com/golang-jwt/jwt/v5"
 const SETType = "secevent+jwt"
 
 // SignSET returns a Security Event Token with these claims (iss, iat,
-// jti, aud, sub_id, events...), signed with the active key (a key of the
-// JWKS, unless it is an HS256 secret), for the Shared Signals transmitter.
+// jti, aud, sub_id, events...), signed with the key active now (a key of
+// the JWKS, unless it is an HS256 secret; during a staged rotation the
+// current key, which every cached JWKS holds), for the Shared Signals
+// transmitter.
 func (c *Codec) SignSET(claims map[string]any) (string, error) {
-	k := c.keys.Load().active
+	k := c.keys.Load().signs.signer(c.opts.Now())
 	t := jwt.NewWithClaims(k.method, jwt.MapClaims(claims))
 	t.Header["kid"] = k.ID
 	t.Header["typ"] = SETType

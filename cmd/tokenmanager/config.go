@@ -52,6 +52,9 @@ type Config struct {
 	PublicURL       string
 	StatusListTTL   time.Duration
 	ConfigFile      string
+	// AllowEvictingRedis and MaxClockOffset: see agree.go.
+	AllowEvictingRedis bool
+	MaxClockOffset     time.Duration
 }
 
 // flagSet declares every serve flag on a new FlagSet bound to c.
@@ -89,6 +92,8 @@ func (c *Config) flagSet(name string) *flag.FlagSet {
 	fs.DurationVar(&c.SweepEvery, "sweep-interval", service.DefaultSweepEvery, "how often expired cancellations and sessions are swept")
 	fs.DurationVar(&c.StatusListTTL, "status-list-ttl", time.Minute, "how long verifiers may cache a Token Status List (its ttl and Cache-Control): the bound on how late they learn of a cancellation")
 	fs.StringVar(&c.PublicURL, "public-url", "", "the server's address as clients reach it (https://auth.example.com), for the URLs of /.well-known/oauth-authorization-server; default: each request's Host")
+	fs.BoolVar(&c.AllowEvictingRedis, "allow-evicting-redis", false, "be ready although Redis's maxmemory-policy may evict keys (evicted cancellations let cancelled tokens back)")
+	fs.DurationVar(&c.MaxClockOffset, "max-clock-offset", time.Second, "how far this machine's clock may be from the shared store's before the instance is not ready")
 	fs.StringVar(&c.ConfigFile, "config", "", "config file: one `flag = value` per line, # comments")
 	return fs
 }
