@@ -22,7 +22,6 @@ import (
 	"time"
 
 	"github.com/tokenmanager/tokenmanager"
-	tmhttp "github.com/tokenmanager/tokenmanager/http"
 	"github.com/tokenmanager/tokenmanager/jose"
 )
 
@@ -107,7 +106,7 @@ type Verifier struct {
 	done chan struct{}
 }
 
-var _ tmhttp.Verifier = (*Verifier)(nil)
+var _ tokenmanager.Verifier = (*Verifier)(nil)
 
 // New fetches the key set of the server at baseURL, opens the event
 // stream and returns once the cancelled set is loaded; ctx bounds only
