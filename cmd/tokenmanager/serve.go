@@ -20,7 +20,6 @@ import (
 	"github.com/tokenmanager/tokenmanager"
 	tmhttp "github.com/tokenmanager/tokenmanager/http"
 	"github.com/tokenmanager/tokenmanager/jose"
-	"github.com/tokenmanager/tokenmanager/redis"
 	"github.com/tokenmanager/tokenmanager/service"
 )
 
@@ -45,10 +44,7 @@ type Main struct {
 	done     chan struct{}
 	fatal    chan error // a start that can never succeed (serve exits with it)
 
-	clock       *tokenmanager.Clock // see agree.go
-	guard       *redis.Guard
-	guardWait   func()
-	clockOffset prometheus.Gauge
+	clockOffset prometheus.Gauge // see agree.go
 	now         func() time.Time // tests: the machine's clock (nil: time.Now)
 
 	fastArgon bool // tests: cheap password hashing
@@ -119,11 +115,9 @@ func (m *Main) Fatal() <-chan error { return m.fatal }
 // startShared starts the service once the shared store answers (the
 // service retries), and puts it in service.
 func (m *Main) startShared(ctx context.Context, opts service.Options) {
-	m.agree(ctx)
 	svc, err := service.New(ctx, m.store, opts)
 	if err == nil {
 		m.svc.Store(svc)
-		m.guardWait = m.runGuard(ctx)
 		if err = m.serve(); err == nil {
 			m.announce()
 		}
@@ -149,7 +143,9 @@ func (m *Main) options() (service.Options, error) {
 		ReuseGrace: orOff(c.ReuseGrace), Leeway: orOff(c.Leeway), Alg: c.Alg, HS256Secret: secret,
 		Check: mode, MaxStaleness: c.MaxStaleness, OnStoreOutage: tokenmanager.OutagePolicy(c.OnStoreOutage),
 		KeyRefresh: c.KeyRefresh, SweepEvery: c.SweepEvery, VerifyCacheMemory: cacheMemory,
-		Hooks: replicaHooks(m.events, m.metrics), Logger: m.Logger, Now: m.clk().Now,
+		Hooks: replicaHooks(m.events, m.metrics), Logger: m.Logger, Now: m.now,
+		MaxClockOffset: c.MaxClockOffset, AllowEvictingRedis: c.AllowEvictingRedis,
+		Settings: m.agreedSettings(), OnClockOffset: m.clockGauge(),
 	}, nil
 }
 
@@ -380,10 +376,7 @@ func (m *Main) ready() error {
 	if svc == nil {
 		return errors.New("starting: the store has not answered yet")
 	}
-	if err := svc.Ready(context.Background()); err != nil {
-		return err
-	}
-	return m.guardReady()
+	return svc.Ready(context.Background())
 }
 
 // Close stops serving (letting requests in flight finish), stops the
@@ -396,9 +389,6 @@ func (m *Main) Close() error {
 	}
 	if m.done != nil {
 		<-m.done
-	}
-	if m.guardWait != nil {
-		m.guardWait() // the guard has withdrawn this instance's registration
 	}
 	if m.server != nil {
 		m.server.Shutdown(ctx)
