@@ -16,6 +16,9 @@ type Claims struct {
 	ID        string // jti: the token's identity in the cancelled set
 	SessionID string // sid: the session (device) the token was issued to
 	KeyID     string // kid of the key that signed it
+	// Status is the token's entry in a Token Status List (the status
+	// claim), nil when the token has none.
+	Status *TokenStatus
 }
 
 // TokenPair is what a sign-in or a refresh returns. Its JSON form is the

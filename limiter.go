@@ -38,7 +38,8 @@ func (l Limit) String() string {
 	return fmt.Sprintf("%d/%s", l.N, l.Window)
 }
 
-// DefaultLimiterKeys bounds each table of a Limiter: about 15 MB at most.
+// DefaultLimiterKeys bounds each table of a Limiter (per network, per user,
+// known networks): about 14 MB per full table.
 const DefaultLimiterKeys = 100_000
 
 // Limiter counts sign-in attempts per key in fixed windows: once a key

@@ -4,9 +4,9 @@ import "sync/atomic"
 
 // boundedTable is a map of at most max keys that remembers an order (the
 // order of insertion, or of use when touch is called): when it is full, a
-// new key first drops the stale entries at the front, then evicts the
-// front entry, the oldest. It never refuses a key, so a limiter built on
-// it never stops counting. Not safe for concurrent use.
+// new key first drops the stale entries at the front, then evicts one of
+// the oldest (see add). It never refuses a key, so a limiter built on it
+// never stops counting. Not safe for concurrent use.
 type boundedTable[V any] struct {
 	m          map[string]*tableNode[V]
 	head, tail *tableNode[V]
@@ -29,15 +29,22 @@ func (t *boundedTable[V]) len() int { return len(t.m) }
 // get returns the entry of key, or nil.
 func (t *boundedTable[V]) get(key string) *tableNode[V] { return t.m[key] }
 
+// evictSample is how many entries from the front add weighs against
+// each other when it must evict one.
+const evictSample = 8
+
 // add inserts key with v at the back, making room first: entries at the
 // front for which stale is true are dropped, and if the table is still
-// full, the front one is evicted.
-func (t *boundedTable[V]) add(key string, v V, stale func(*V) bool) *tableNode[V] {
+// full, one of the evictSample oldest is evicted, the one that weighs
+// least (the oldest of those that weigh least). A limiter weighs an entry
+// by what forgetting it would give away (the attempts it counts), so a
+// flood of fresh keys evicts its own entries before a locked one.
+func (t *boundedTable[V]) add(key string, v V, stale func(*V) bool, weight func(*V) int) *tableNode[V] {
 	for len(t.m) >= t.max && t.head != nil && stale(&t.head.v) {
 		t.remove(t.head)
 	}
 	if len(t.m) >= t.max && t.head != nil {
-		t.remove(t.head)
+		t.remove(t.lightest(weight))
 		if t.evicted != nil {
 			t.evicted.Add(1)
 		}
@@ -46,6 +53,18 @@ func (t *boundedTable[V]) add(key string, v V, stale func(*V) bool) *tableNode[V
 	t.m[key] = n
 	t.pushBack(n)
 	return n
+}
+
+// lightest returns the entry of least weight among the oldest few.
+func (t *boundedTable[V]) lightest(weight func(*V) int) *tableNode[V] {
+	best := t.head
+	i := 0
+	for n := t.head; n != nil && i < evictSample; n, i = n.next, i+1 {
+		if weight(&n.v) < weight(&best.v) {
+			best = n
+		}
+	}
+	return best
 }
 
 // touch moves n to the back: it becomes the newest.

@@ -22,7 +22,8 @@ func (t *windowTable) take(key string, now time.Time, l Limit) (start time.Time,
 		t.touch(n) // a restarted window is the newest: the order stays by start
 	}
 	if n == nil {
-		n = t.add(key, window{start: now}, func(w *window) bool { return w.used == 0 || now.Sub(w.start) >= l.Window })
+		stale := func(w *window) bool { return w.used == 0 || now.Sub(w.start) >= l.Window }
+		n = t.add(key, window{start: now}, stale, func(w *window) int { return w.used })
 	}
 	if n.v.used >= l.N {
 		return time.Time{}, false, n.v.start.Add(l.Window).Sub(now)
@@ -68,7 +69,8 @@ func (p *pacer) take(key string, now time.Time) (bool, time.Duration) {
 	n := p.table.get(key)
 	if n == nil {
 		full := func(b *bucket) bool { p.refill(b, now); return b.tokens >= float64(p.limit.N) }
-		n = p.table.add(key, bucket{tokens: float64(p.limit.N), at: now}, full)
+		used := func(b *bucket) int { return int(float64(p.limit.N) - b.tokens) }
+		n = p.table.add(key, bucket{tokens: float64(p.limit.N), at: now}, full, used)
 	}
 	p.table.touch(n)
 	p.refill(&n.v, now)
@@ -107,5 +109,5 @@ func (t *knownTable) remember(key string, now time.Time) {
 		t.touch(n)
 		return
 	}
-	t.add(key, now, func(at *time.Time) bool { return now.Sub(*at) >= KnownNetworkFor })
+	t.add(key, now, func(at *time.Time) bool { return now.Sub(*at) >= KnownNetworkFor }, func(*time.Time) int { return 0 })
 }

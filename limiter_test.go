@@ -1,6 +1,7 @@
 package tokenmanager
 
 import (
+	"fmt"
 	"testing"
 	"time"
 )
@@ -204,4 +205,30 @@ func TestLimiterPerUser(t *testing.T) {
 	} {
 		t.Run(st.name, st.run)
 	}
+}
+
+// TestLimiterFloodCannotEvictALockedKey: a flood of fresh keys (one
+// attempt each) fills the table; it evicts its own entries, not the
+// window that locks the attacker out, so flooding does not reopen it.
+func TestLimiterFloodCannotEvictALockedKey(t *testing.T) {
+	c := &fakeNow{t0}
+	l := NewLimiter(Limit{N: 3, Window: time.Minute}, c.now).WithUserLimit(Limit{N: 5, Window: time.Minute})
+	l.MaxKeys = 10
+	for range 3 {
+		mustBegin(t, l, "alice", "203.0.113.66")
+	}
+	for i := range 100 {
+		c.advance(100 * time.Millisecond)
+		mustBegin(t, l, fmt.Sprintf("made-up-%d", i), "203.0.113.66")
+	}
+	if l.Evictions() < 90 {
+		t.Fatalf("Evictions = %d, want the flood's own entries evicted", l.Evictions())
+	}
+	wantRefused(t, l, "alice", "203.0.113.66", time.Minute-10*time.Second)
+	// alice's per-user bucket (5, one back every 12 s) kept its 3 used:
+	// 10 s later it holds 2 + 10/12, so two more, then a wait of 2 s.
+	for i := range 2 {
+		mustBegin(t, l, "alice", fmt.Sprintf("198.51.100.%d", i))
+	}
+	wantRefused(t, l, "alice", "198.51.100.9", 2*time.Second)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"sync/atomic"
 	"time"
 )
 
@@ -46,6 +47,12 @@ type Config struct {
 	Leeway time.Duration
 	Check  CheckMode
 	Now    func() time.Time
+	// ClockMargin is how far the clocks of the instances sharing a store
+	// may disagree once corrected by Clock (half a round trip to the store
+	// and a little). A shared store stamps cut-offs this far ahead of its
+	// own clock, and a cancellation returns once every instance's clock has
+	// passed its cut-off. Default 10ms.
+	ClockMargin time.Duration
 	// VerifyCacheMemory bounds, in bytes, the cache of verified access
 	// tokens, so that a token presented again skips its signature and
 	// JSON (the cancelled set is still checked on every call). 0 means
@@ -66,6 +73,9 @@ func (c *Config) setDefaults() {
 	if c.Now == nil {
 		c.Now = time.Now
 	}
+	if c.ClockMargin <= 0 {
+		c.ClockMargin = 10 * time.Millisecond
+	}
 	if c.VerifyCacheMemory == 0 {
 		c.VerifyCacheMemory = DefaultVerifyCacheMemory
 	}
@@ -80,7 +90,7 @@ type Manager struct {
 	sessions   SessionStore
 	cancels    CancellationStore
 	replica    *Replica
-	refreshKey []byte
+	refreshKey atomic.Pointer[[]byte] // SetRefreshKey replaces it after a store's data loss
 	verified   *verifiedCache
 	log        *slog.Logger
 	// OnCancel, when set, is called after each acknowledged cancellation
@@ -91,6 +101,10 @@ type Manager struct {
 	// error refuses the refresh. It is asked after the new tokens' issue
 	// time is taken, so a Disable that it misses cancels them.
 	Admit func(ctx context.Context, subject string) error
+	// Status, when set, gives every access token an entry in a Token
+	// Status List and sets the entries of what is cancelled, before the
+	// cancellation is acknowledged (status.go).
+	Status *StatusLists
 }
 
 // NewManager returns a Manager that signs with codec, keeps sessions and
@@ -101,8 +115,10 @@ func NewManager(cfg Config, codec TokenCodec, sessions SessionStore, replica *Re
 	if logger == nil {
 		logger = slog.Default()
 	}
-	return &Manager{cfg: cfg, codec: codec, sessions: sessions, cancels: replica.Store,
-		replica: replica, refreshKey: refreshKey, log: logger, verified: newVerifiedCache(cfg.VerifyCacheMemory)}
+	m := &Manager{cfg: cfg, codec: codec, sessions: sessions, cancels: replica.Store,
+		replica: replica, log: logger, verified: newVerifiedCache(cfg.VerifyCacheMemory)}
+	m.refreshKey.Store(&refreshKey)
+	return m
 }
 
 // Config returns the manager's configuration, defaults filled in.
@@ -126,20 +142,24 @@ func (m *Manager) Issue(ctx context.Context, subject string, meta SessionMeta) (
 		Generation: 1, Salt: randomBytes(16), RotatedAt: now,
 		RefreshExpiresAt: now.Add(m.cfg.RefreshTTL),
 	}
-	refresh := deriveRefreshToken(m.refreshKey, s, s.Generation)
+	refresh := deriveRefreshToken(m.rkey(), s, s.Generation)
 	s.RefreshHash = HashToken(refresh)
+	status, err := m.assignStatus(ctx, s, now)
+	if err != nil {
+		return nil, err
+	}
 	if err := m.sessions.CreateSession(ctx, s); err != nil {
 		return nil, storeError(err, "cannot create the session")
 	}
-	return m.pair(s, refresh, now)
+	return m.pair(s, refresh, now, status)
 }
 
 // pair signs an access token for session s and returns it with refresh.
-func (m *Manager) pair(s *Session, refresh string, now time.Time) (*TokenPair, error) {
+func (m *Manager) pair(s *Session, refresh string, now time.Time, status *TokenStatus) (*TokenPair, error) {
 	c := &Claims{
 		Issuer: m.cfg.Issuer, Subject: s.Subject, Audience: m.cfg.Audience,
 		IssuedAt: now, ExpiresAt: now.Add(m.cfg.AccessTTL),
-		ID: randomID(16), SessionID: s.ID,
+		ID: randomID(16), SessionID: s.ID, Status: status,
 	}
 	access, err := m.codec.Sign(c)
 	if err != nil {
@@ -221,28 +241,7 @@ func (m *Manager) checkCancelled(ctx context.Context, c *Claims) error {
 // reuse grace returns the session's current pair; after it, the session is
 // cancelled as stolen.
 func (m *Manager) Refresh(ctx context.Context, token string, meta SessionMeta) (*TokenPair, error) {
-	rt, s, err := m.lookupRefresh(ctx, token)
-	if err != nil {
-		return nil, err
-	}
-	now := m.now()
-	if m.Admit != nil {
-		if err := m.Admit(ctx, s.Subject); err != nil {
-			return nil, err
-		}
-	}
-	var current uint64
-	s, err = m.sessions.UpdateSession(ctx, s.ID, func(s *Session) error {
-		current = s.Generation
-		if err := m.checkRotation(s, rt, now); err != nil {
-			return err
-		}
-		if rt.generation == s.Generation {
-			m.rotate(s, now)
-		}
-		s.LastUsedAt, s.UserAgent, s.Address = now, meta.UserAgent, meta.Address
-		return nil
-	})
+	pair, rt, current, err := m.refresh(ctx, token, meta)
 	if errors.Is(err, errRefreshReused) {
 		m.log.Warn("retired refresh token presented again: cancelling its session as stolen",
 			"session", rt.sessionID, "generation", rt.generation, "current", current)
@@ -250,12 +249,54 @@ func (m *Manager) Refresh(ctx context.Context, token string, meta SessionMeta) (
 			return nil, cerr
 		}
 		return nil, Errorf(EInvalidGrant, "the refresh token was already used; its session has been cancelled")
-	} else if ErrorCode(err) == ENotFound { // signed out between the read and the rotation
-		return nil, Errorf(EInvalidGrant, "unknown, expired or cancelled refresh token")
-	} else if err != nil {
-		return nil, storeError(err, "cannot rotate the refresh token")
 	}
-	return m.pair(s, deriveRefreshToken(m.refreshKey, s, s.Generation), now)
+	return pair, err
+}
+
+// refresh rotates the session in the store, then confirms with the store
+// that no cancellation of the session or its subject got there first
+// (refresh_order.go says why that makes the order total).
+func (m *Manager) refresh(ctx context.Context, token string, meta SessionMeta) (*TokenPair, refreshToken, uint64, error) {
+	rt, s, err := m.lookupRefresh(ctx, token)
+	if err != nil {
+		return nil, rt, 0, err
+	}
+	now := m.now()
+	if m.Admit != nil {
+		if err := m.Admit(ctx, s.Subject); err != nil {
+			return nil, rt, 0, err
+		}
+	}
+	var current uint64
+	var issued time.Time
+	ref, status, err := m.nextStatus(ctx, now)
+	if err != nil {
+		return nil, rt, 0, err
+	}
+	s, err = m.sessions.UpdateSession(ctx, s.ID, func(s *Session) error {
+		current, issued = s.Generation, s.RotatedAt
+		if err := m.checkRotation(s, rt, now); err != nil {
+			return err
+		}
+		if rt.generation == s.Generation {
+			m.rotate(s, now)
+		}
+		s.LastUsedAt, s.UserAgent, s.Address = now, meta.UserAgent, meta.Address
+		m.rememberStatus(s, ref, now)
+		return nil
+	})
+	if errors.Is(err, errRefreshReused) {
+		return nil, rt, current, err
+	} else if ErrorCode(err) == ENotFound { // cancelled (deleted) since lookupRefresh
+		return nil, rt, current, Errorf(EInvalidGrant, "unknown, expired or cancelled refresh token")
+	} else if err != nil {
+		return nil, rt, current, storeError(err, "cannot rotate the refresh token")
+	}
+	if err := m.confirmRefresh(ctx, s, issued); err != nil {
+		return nil, rt, current, err
+	}
+	pair, err := m.pair(s, deriveRefreshToken(m.rkey(), s, s.Generation), now, status)
+	return pair, rt, current, err
 }
 
 var errRefreshReused = errors.New("retired refresh token reused")
@@ -279,7 +320,7 @@ func (m *Manager) rotate(s *Session, now time.Time) {
 	s.Generation++
 	s.RotatedAt = now
 	s.RefreshExpiresAt = now.Add(m.cfg.RefreshTTL)
-	s.RefreshHash = HashToken(deriveRefreshToken(m.refreshKey, s, s.Generation))
+	s.RefreshHash = HashToken(deriveRefreshToken(m.rkey(), s, s.Generation))
 }
 
 // lookupRefresh parses a refresh token and returns its live session. Every
@@ -296,7 +337,7 @@ func (m *Manager) lookupRefresh(ctx context.Context, token string) (refreshToken
 	} else if err != nil {
 		return rt, nil, storeError(err, "cannot read the session")
 	}
-	if !rt.genuine(m.refreshKey, s) {
+	if !rt.genuine(m.rkey(), s) {
 		return rt, nil, Errorf(EInvalidGrant, "unknown refresh token")
 	}
 	if m.sessionCancelled(s) {

@@ -2,6 +2,7 @@ package tokenmanager_test
 
 import (
 	"context"
+	"log/slog"
 	"path/filepath"
 	"testing"
 	"time"
@@ -20,11 +21,12 @@ func benchManager(b *testing.B, alg string, cache int64) *tokenmanager.Manager {
 	b.Cleanup(func() { store.Close() })
 	ks, _ := jose.NewKeySet(alg)
 	codec, _ := jose.NewCodec(ks, jose.Options{Issuer: "https://tm.test", Leeway: time.Second})
-	replica := tokenmanager.NewReplica(store, nil, nil)
+	quiet := slog.New(slog.DiscardHandler) // log lines would break benchstat's input
+	replica := tokenmanager.NewReplica(store, nil, quiet)
 	replica.Load(context.Background())
 	replica.Live(true)
 	return tokenmanager.NewManager(tokenmanager.Config{Issuer: "https://tm.test", VerifyCacheMemory: cache},
-		codec, store, replica, ks.RefreshKey, nil)
+		codec, store, replica, ks.RefreshKey, quiet)
 }
 
 // BenchmarkVerify is full verification (signature, claims, cancelled set)

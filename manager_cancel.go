@@ -8,6 +8,9 @@ import (
 // CancelToken cancels one access token by its identity (issuer and jti).
 // The entry lives until the token would have expired anyway.
 func (m *Manager) CancelToken(ctx context.Context, c *Claims) error {
+	if err := m.invalidateToken(ctx, c); err != nil {
+		return err
+	}
 	return m.cancel(ctx, Cancellation{
 		Kind: KindToken, Issuer: c.Issuer, ID: c.ID,
 		Before: c.ExpiresAt, ExpiresAt: c.ExpiresAt.Add(m.cfg.Leeway),
@@ -17,15 +20,21 @@ func (m *Manager) CancelToken(ctx context.Context, c *Claims) error {
 // CancelSession cancels one session (one device): its refresh token and
 // every access token issued from it. Other sessions are untouched.
 func (m *Manager) CancelSession(ctx context.Context, sessionID string) error {
-	before := m.cutoff()
-	if err := m.cancel(ctx, m.cutoffEntry(KindSession, sessionID, before)); err != nil {
+	if err := m.invalidateSessions(ctx, "", sessionID); err != nil {
+		return err
+	}
+	_, until, err := m.cancelCutoff(ctx, KindSession, sessionID)
+	if err != nil {
+		return err
+	}
+	if err := m.invalidateSessions(ctx, "", sessionID); err != nil { // a refresh that raced the cut-off
 		return err
 	}
 	if err := m.sessions.DeleteSession(ctx, sessionID); err != nil {
 		// The cancellation is durable; the record only lingers.
 		m.log.Warn("session cancelled but its record was not deleted", "session", sessionID, "err", err)
 	}
-	m.waitUntil(before)
+	m.waitUntil(until)
 	return nil
 }
 
@@ -34,12 +43,18 @@ func (m *Manager) CancelSession(ctx context.Context, sessionID string) error {
 // passed the cut-off, so a sign-in right after it gets tokens that are
 // valid, even within the same millisecond.
 func (m *Manager) CancelSubject(ctx context.Context, subject string) error {
-	before := m.cutoff()
-	if err := m.cancel(ctx, m.cutoffEntry(KindSubject, subject, before)); err != nil {
+	if err := m.invalidateSessions(ctx, subject, ""); err != nil {
+		return err
+	}
+	_, until, err := m.cancelCutoff(ctx, KindSubject, subject)
+	if err != nil {
+		return err
+	}
+	if err := m.invalidateSessions(ctx, subject, ""); err != nil { // a refresh that raced the cut-off
 		return err
 	}
 	m.deleteSessions(ctx, subject, func(*Session) bool { return true })
-	m.waitUntil(before)
+	m.waitUntil(until)
 	return nil
 }
 
@@ -152,7 +167,7 @@ func (m *Manager) RevokeRefresh(ctx context.Context, token string) error {
 	} else if err != nil {
 		return storeError(err, "cannot read the session")
 	}
-	if !rt.genuine(m.refreshKey, s) {
+	if !rt.genuine(m.rkey(), s) {
 		return Errorf(EInvalidGrant, "unknown refresh token")
 	}
 	return m.CancelSession(ctx, s.ID)

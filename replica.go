@@ -47,6 +47,7 @@ type Replica struct {
 	beats    atomic.Bool
 	fresh    Freshness
 	initOnce sync.Once
+	journal  *journal // see KeepForRestore
 }
 
 // ReplicaHooks lets the program count what the replica does (metrics)
@@ -165,6 +166,7 @@ func (r *Replica) Load(ctx context.Context) error {
 			missed(c)
 		}
 	}
+	r.restoreMissing(ctx, cs)
 	if h := r.hooks.Reload; h != nil {
 		h(r.Now().Sub(start), len(cs))
 	}
@@ -175,6 +177,7 @@ func (r *Replica) Load(ctx context.Context) error {
 // Apply implements FeedHandler: a cancellation made by another instance.
 func (r *Replica) Apply(c Cancellation) {
 	r.Set.Add(c)
+	r.journal.add(c)
 	if h := r.hooks.Applied; h != nil {
 		h(c)
 	}
@@ -269,6 +272,7 @@ func (r *Replica) sweepLoop(ctx context.Context) {
 func (r *Replica) SweepNow(ctx context.Context) {
 	now := r.Now()
 	n := r.Set.Sweep(now)
+	r.journal.sweep(now)
 	if h := r.hooks.Swept; h != nil {
 		h(n)
 	}

@@ -22,6 +22,10 @@ type Session struct {
 	RefreshHash      []byte    `json:"-"`
 	RotatedAt        time.Time `json:"-"` // when the current refresh token was issued
 	RefreshExpiresAt time.Time `json:"refresh_expires_at"`
+	// Status lists the Token Status List entries of the session's access
+	// tokens that may still be accepted, so that cancelling the session
+	// or its subject can set them.
+	Status []StatusRef `json:"-"`
 }
 
 // Expired reports whether the session's current refresh token has expired.

@@ -127,6 +127,9 @@ func (s *Store) Sweep(ctx context.Context, now time.Time) (int, error) {
 		if n, err = sweepCancellations(tx, now); err != nil {
 			return err
 		}
+		if err := sweepStatusLists(tx, now); err != nil {
+			return err
+		}
 		return sweepSessions(tx, now)
 	})
 	if err != nil {

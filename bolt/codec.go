@@ -22,17 +22,18 @@ type accountRecord struct {
 }
 
 type sessionRecord struct {
-	ID               string    `json:"id"`
-	Subject          string    `json:"sub"`
-	CreatedAt        time.Time `json:"created_at"`
-	LastUsedAt       time.Time `json:"last_used_at"`
-	UserAgent        string    `json:"ua,omitempty"`
-	Address          string    `json:"addr,omitempty"`
-	Generation       uint64    `json:"gen"`
-	Salt             []byte    `json:"salt"`
-	RefreshHash      []byte    `json:"refresh_hash"`
-	RotatedAt        time.Time `json:"rotated_at"`
-	RefreshExpiresAt time.Time `json:"refresh_expires_at"`
+	ID               string                   `json:"id"`
+	Subject          string                   `json:"sub"`
+	CreatedAt        time.Time                `json:"created_at"`
+	LastUsedAt       time.Time                `json:"last_used_at"`
+	UserAgent        string                   `json:"ua,omitempty"`
+	Address          string                   `json:"addr,omitempty"`
+	Generation       uint64                   `json:"gen"`
+	Salt             []byte                   `json:"salt"`
+	RefreshHash      []byte                   `json:"refresh_hash"`
+	RotatedAt        time.Time                `json:"rotated_at"`
+	RefreshExpiresAt time.Time                `json:"refresh_expires_at"`
+	Status           []tokenmanager.StatusRef `json:"status,omitempty"`
 }
 
 func encodeAccount(a *tokenmanager.Account) ([]byte, error) {

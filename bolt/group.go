@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"go.etcd.io/bbolt"
 
@@ -21,14 +22,28 @@ const maxGroup = 256
 // soon as that commit ends. Every writer still returns only after the
 // commit holding its write is on disk.
 //
-// bbolt's db.Batch does the same with a timer (MaxBatchDelay, 10 ms by
-// default), which adds that delay to a lone write; here the fsync in
-// progress is the only wait.
+// Under load, the writers a commit has just answered usually come back at
+// once; the next leader waits for them (gather) at most a quarter of the
+// last commit's time, so that the commits stay full instead of half the
+// writers alternating with the other half. A writer that finds no commit
+// running never waits for anyone.
+//
+// bbolt's db.Batch also groups writes, but with a fixed timer
+// (MaxBatchDelay, 10 ms by default) started by the first writer, which
+// adds that delay to a lone write.
 type group struct {
 	db    *bbolt.DB
 	mu    sync.Mutex
 	queue []*write
 	busy  bool // a leader is committing
+	// lastBatch and lastCommit are the size and duration of the last
+	// commit; waitFor > 0 asks writers to signal arrived once the queue
+	// holds that many.
+	lastBatch  int
+	lastCommit time.Duration
+	lastEnd    time.Time
+	waitFor    int
+	arrived    chan struct{}
 	// commits and writes count the transactions committed and the
 	// writes in them, for tests and benchmarks (writes per fsync).
 	commits, writes atomic.Int64
@@ -57,6 +72,10 @@ func (s *Store) durable(ctx context.Context, fn func(*bbolt.Tx) error) error {
 	w := &write{fn: fn, wake: make(chan struct{}, 1)}
 	g.mu.Lock()
 	g.queue = append(g.queue, w)
+	if g.waitFor > 0 && len(g.queue) >= g.waitFor {
+		g.waitFor = 0
+		g.arrived <- struct{}{}
+	}
 	lead := !g.busy
 	g.busy = true
 	g.mu.Unlock()
@@ -64,7 +83,7 @@ func (s *Store) durable(ctx context.Context, fn func(*bbolt.Tx) error) error {
 		<-w.wake
 	}
 	if !w.done {
-		g.lead()
+		g.lead(!lead)
 	}
 	if w.panicV != nil {
 		panic(w.panicV)
@@ -73,17 +92,25 @@ func (s *Store) durable(ctx context.Context, fn func(*bbolt.Tx) error) error {
 }
 
 // lead commits the queue's head (which holds the caller's write), then
-// hands the lead to the next queued writer, or goes idle.
-func (g *group) lead() {
+// hands the lead to the next queued writer, or goes idle. A leader handed
+// the lead, or arriving just after a commit ended, first gathers the
+// writers the last commit answered.
+func (g *group) lead(handedOver bool) {
 	g.mu.Lock()
+	if handedOver || time.Since(g.lastEnd) < g.lastCommit {
+		g.gather()
+	}
 	n := min(len(g.queue), maxGroup)
 	batch := append([]*write(nil), g.queue[:n]...)
 	g.queue = append(g.queue[:0], g.queue[n:]...)
 	g.mu.Unlock()
 
+	start := time.Now()
 	g.commit(batch)
 
 	g.mu.Lock()
+	g.lastEnd = time.Now()
+	g.lastBatch, g.lastCommit = len(batch), g.lastEnd.Sub(start)
 	if len(g.queue) > 0 {
 		g.queue[0].wake <- struct{}{} // not done: it leads next
 	} else {
@@ -93,6 +120,31 @@ func (g *group) lead() {
 	for _, w := range batch {
 		w.done = true
 		w.wake <- struct{}{}
+	}
+}
+
+// gather waits, with g.mu held on entry and on return, until the queue
+// also holds 7/8 of the writers the last commit answered (not all: one
+// may be slow to come back, or gone), or a quarter of the last commit's
+// duration has passed. With one writer, it never waits.
+func (g *group) gather() {
+	target := min(len(g.queue)+g.lastBatch*7/8, maxGroup)
+	if len(g.queue) >= target || g.lastCommit <= 0 {
+		return
+	}
+	g.waitFor = target
+	g.mu.Unlock()
+	t := time.NewTimer(g.lastCommit / 4)
+	select {
+	case <-g.arrived:
+	case <-t.C:
+	}
+	t.Stop()
+	g.mu.Lock()
+	g.waitFor = 0
+	select { // a signal sent after the timer fired
+	case <-g.arrived:
+	default:
 	}
 }
 

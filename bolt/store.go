@@ -72,7 +72,7 @@ func Open(path string) (*Store, error) {
 	} else if err != nil {
 		return nil, tokenmanager.Wrap(tokenmanager.EUnavailable, err, "cannot open the store "+path)
 	}
-	s := &Store{db: db, group: group{db: db}}
+	s := &Store{db: db, group: group{db: db, arrived: make(chan struct{}, 1)}}
 	if err := s.init(); err != nil {
 		db.Close()
 		return nil, err

@@ -14,7 +14,7 @@ import (
 
 // addClient creates a service client in the env's store and returns its
 // secret.
-func (e *env) addClient(t *testing.T, id string, scopes ...string) string {
+func (e *env) addClient(t testing.TB, id string, scopes ...string) string {
 	t.Helper()
 	_, secret, err := tokenmanager.AddClient(t.Context(), e.store.(tokenmanager.ClientStore), id, scopes, time.Now())
 	if err != nil {

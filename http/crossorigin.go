@@ -2,6 +2,7 @@ package http
 
 import (
 	"net/http"
+	"net/url"
 
 	"github.com/tokenmanager/tokenmanager"
 )
@@ -20,10 +21,15 @@ var errCrossOrigin = tokenmanager.Errorf(ECrossOrigin, "cross-origin requests th
 // does not send it, whose Origin is not the Host, gets a 403 through
 // [Error]. Requests without either header (curl, servers) and safe
 // methods pass. GET /auth/verify is exempt: proxies forward the original
-// request's method and headers to it, and it changes nothing.
-func crossOrigin(next http.Handler) http.Handler {
+// request's method and headers to it, and it changes nothing. publicURL,
+// when set, is a trusted origin: behind a proxy that rewrites Host, the
+// server's own pages send it as their Origin.
+func crossOrigin(next http.Handler, publicURL string) http.Handler {
 	p := http.NewCrossOriginProtection()
 	p.AddInsecureBypassPattern("/auth/verify")
+	if u, err := url.Parse(publicURL); err == nil && u.Scheme != "" && u.Host != "" {
+		_ = p.AddTrustedOrigin(u.Scheme + "://" + u.Host)
+	}
 	p.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		Error(w, r, errCrossOrigin)
 	}))

@@ -125,3 +125,12 @@ func TestJSONFieldNames(t *testing.T) {
 		wantStatus(t, e.call(t, "POST", "/sign-in", `{"password":"`+password+`","username":"alice"}`), http.StatusOK)
 	})
 }
+
+// TestCrossOriginPublicURL: behind a proxy that rewrites Host, a page of
+// the server's own public origin is not cross-origin.
+func TestCrossOriginPublicURL(t *testing.T) {
+	e := newEnv(t, func(s *setup) { s.server = func(srv *tmhttp.Server) { srv.PublicURL = "https://auth.example.com/tm" } })
+	e.user(t, "alice")
+	wantStatus(t, e.call(t, "POST", "/sign-in", creds("alice", password), "Origin", "https://auth.example.com"), http.StatusOK)
+	wantError(t, e.call(t, "POST", "/sign-in", creds("alice", password), "Origin", "https://evil.example"), 403, tmhttp.ECrossOrigin)
+}

@@ -30,7 +30,7 @@ func serveFuzz(t *testing.T, e *env, req *http.Request, allowOK bool) *httptest.
 		t.Fatalf("200 for garbage credentials: %s", w.Body)
 	case w.Code == http.StatusUnauthorized:
 		ch := w.Header().Get("WWW-Authenticate")
-		if !bareChallenge.MatchString(ch) && !errorChallenge.MatchString(ch) {
+		if !bareChallenge.MatchString(ch) && !errorChallenge.MatchString(ch) && !basicChallenge.MatchString(ch) {
 			t.Fatalf("invalid challenge %q", ch)
 		}
 	}

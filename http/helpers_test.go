@@ -27,8 +27,9 @@ import (
 var fastArgon = tokenmanager.Argon2Params{Memory: 64, Time: 1, Threads: 1, KeyLen: 32, SaltLen: 16}
 
 const (
-	issuer   = "https://tm.test"
-	password = "correct horse battery"
+	statusBase = "https://tm.test/statuslists/"
+	issuer     = "https://tm.test"
+	password   = "correct horse battery"
 )
 
 // clock is real time plus an offset the test can advance, so tokens age
@@ -88,6 +89,10 @@ func newEnv(t testing.TB, opts ...func(*setup)) *env {
 	}
 	if cs, ok := e.store.(tokenmanager.ClientStore); ok {
 		e.srv.Clients = cs
+	}
+	if ss, ok := e.store.(tokenmanager.StatusStore); ok {
+		e.mgr.Status = tokenmanager.NewStatusLists(ss, statusBase, time.Hour)
+		e.srv.StatusLists, e.srv.SignStatusList = e.mgr.Status, codec.SignStatusList
 	}
 	if st.server != nil {
 		st.server(e.srv)

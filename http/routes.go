@@ -59,6 +59,9 @@ func (s *Server) publicRoutes() []route {
 	if s.JWKS != nil {
 		rs = append(rs, route{"GET /.well-known/jwks.json", anyone, s.jwks})
 	}
+	if s.StatusLists != nil && s.SignStatusList != nil {
+		rs = append(rs, route{"GET /statuslists/{id}", anyone, s.statusList})
+	}
 	return append(rs, s.adminRoutes(admin)...)
 }
 

@@ -76,6 +76,15 @@ type Server struct {
 	// or client_secret_post) within their scopes. When nil, only admins'
 	// bearer tokens are accepted there.
 	Clients tokenmanager.ClientStore
+	// StatusLists serves GET /statuslists/{id}: the Token Status Lists
+	// that the Manager's tokens point at (Manager.Status), signed by
+	// SignStatusList (jose.Codec.SignStatusList) and cacheable for
+	// StatusListTTL (DefaultStatusListTTL when 0). Not served when nil.
+	StatusLists    *tokenmanager.StatusLists
+	SignStatusList func(sub string, iat, exp time.Time, ttl time.Duration, bits int, lst string) (string, error)
+	StatusListTTL  time.Duration
+
+	statusCache sync.Map // list id -> *compressedList (routes_status.go)
 
 	once     sync.Once
 	admins   map[string]bool
@@ -177,5 +186,5 @@ func (s *Server) build(label string, routes []route, pages map[string]http.Handl
 	for prefix, h := range pages {
 		mux.Handle(prefix, h)
 	}
-	return s.observe(label, recoverPanics(crossOrigin(dispatch(mux))))
+	return s.observe(label, recoverPanics(crossOrigin(dispatch(mux), s.PublicURL)))
 }

@@ -11,7 +11,7 @@ require (
 	github.com/getkin/kin-openapi v0.153.0
 	github.com/lestrrat-go/httprc/v3 v3.0.6
 	github.com/lestrrat-go/jwx/v3 v3.4.0
-	github.com/tokenmanager/tokenmanager v0.0.0-00010101000000-000000000000
+	github.com/tokenmanager/tokenmanager v0.0.0
 	github.com/zitadel/oidc/v3 v3.52.0
 )
 

@@ -1,14 +1,17 @@
 package jose
 
 import (
+	"cmp"
 	"crypto"
 	"crypto/ecdsa"
 	"crypto/ed25519"
 	"crypto/hmac"
 	"crypto/rsa"
 	"crypto/sha256"
+	"errors"
 	"fmt"
 	"math/big"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -118,4 +121,69 @@ func bareCheck(b *testing.B, k *parsedKey, toks []string) func(i int) bool {
 	}
 	b.Fatalf("no bare check for %T", k.pub)
 	return nil
+}
+
+// BenchmarkParseOverhead measures the miss path robustly on a shared
+// machine: each iteration times, in rotating order, Parse of one token,
+// golang-jwt's parse of it and the bare signature check of it, so that a
+// slow spell slows all three alike. It reports the median of each
+// (tokenmanager-ns, golang-jwt-ns, signature-ns) and the medians of the
+// per-iteration ratios (parse/signature, parse/golang-jwt): a preempted
+// iteration moves a mean, not these.
+//
+//	go test -run '^$' -bench BenchmarkParseOverhead -count 6 ./jose
+func BenchmarkParseOverhead(b *testing.B) {
+	for _, alg := range Algs {
+		c, _ := mustCodec(b, alg, Options{Issuer: "https://tm.test", Audience: []string{"api"}, Leeway: time.Second})
+		c.opts.Now = time.Now
+		toks := benchTokens(b, c, 1024)
+		k := c.keys.Load().active
+		check := bareCheck(b, k, toks)
+		jp := jwt.NewParser(jwt.WithValidMethods([]string{alg}), jwt.WithExpirationRequired())
+		key := func(*jwt.Token) (any, error) { return k.pub, nil }
+		b.Run(alg, func(b *testing.B) {
+			var ours, theirs, bare []time.Duration
+			var toBare, toJWT []float64
+			for i := 0; b.Loop(); i++ {
+				j := i & 1023
+				var t [3]time.Duration
+				for n := range 3 {
+					switch (i + n) % 3 {
+					case 0:
+						t[0] = timed(b, func() error { _, err := c.Parse(toks[j]); return err })
+					case 1:
+						t[1] = timed(b, func() error { _, err := jp.Parse(toks[j], key); return err })
+					case 2:
+						t[2] = timed(b, func() error {
+							if !check(j) {
+								return errors.New("signature refused")
+							}
+							return nil
+						})
+					}
+				}
+				ours, theirs, bare = append(ours, t[0]), append(theirs, t[1]), append(bare, t[2])
+				toBare, toJWT = append(toBare, float64(t[0])/float64(t[2])), append(toJWT, float64(t[0])/float64(t[1]))
+			}
+			b.ReportMetric(float64(median(ours)), "tokenmanager-ns")
+			b.ReportMetric(float64(median(theirs)), "golang-jwt-ns")
+			b.ReportMetric(float64(median(bare)), "signature-ns")
+			b.ReportMetric(median(toBare), "parse/signature")
+			b.ReportMetric(median(toJWT), "parse/golang-jwt")
+		})
+	}
+}
+
+// timed runs f and returns how long it took.
+func timed(b *testing.B, f func() error) time.Duration {
+	start := time.Now()
+	if err := f(); err != nil {
+		b.Fatal(err)
+	}
+	return time.Since(start)
+}
+
+func median[T cmp.Ordered](v []T) T {
+	slices.Sort(v)
+	return v[len(v)/2]
 }

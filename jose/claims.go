@@ -24,6 +24,18 @@ type wireClaims struct {
 	IssuedAt  *milliDate       `json:"iat"`
 	ID        string           `json:"jti"`
 	SessionID string           `json:"sid,omitempty"`
+	Status    *statusClaim     `json:"status,omitempty"`
+}
+
+// statusClaim is the status claim of draft-ietf-oauth-status-list: the
+// token's entry in a Token Status List.
+type statusClaim struct {
+	StatusList statusListRef `json:"status_list"`
+}
+
+type statusListRef struct {
+	Index uint64 `json:"idx"`
+	URI   string `json:"uri"`
 }
 
 func (c *wireClaims) GetExpirationTime() (*jwt.NumericDate, error) { return c.ExpiresAt.numeric(), nil }
@@ -58,6 +70,9 @@ func fromClaims(c *tokenmanager.Claims) *wireClaims {
 		ExpiresAt: newStrictDate(c.ExpiresAt),
 		IssuedAt:  &milliDate{c.IssuedAt.Truncate(time.Millisecond)},
 		ID:        c.ID, SessionID: c.SessionID,
+	}
+	if c.Status != nil {
+		w.Status = &statusClaim{statusListRef{Index: c.Status.Index, URI: c.Status.URI}}
 	}
 	if !c.NotBefore.IsZero() {
 		w.NotBefore = newStrictDate(c.NotBefore)

@@ -2,6 +2,8 @@ package jose
 
 import (
 	"math"
+
+	"github.com/tokenmanager/tokenmanager"
 	"strconv"
 	"time"
 )
@@ -17,6 +19,7 @@ type payload struct {
 	exp, nbf, iat      time.Time
 	hasExp, hasNbf     bool
 	hasIat             bool
+	status             *tokenmanager.TokenStatus
 }
 
 // decode reads a payload's JSON text into p; any error means malformed.
@@ -57,6 +60,8 @@ func (p *payload) member(sc *scanner, name string) error {
 		return dateClaim(sc, &p.nbf, &p.hasNbf, secondDate)
 	case "iat":
 		return dateClaim(sc, &p.iat, &p.hasIat, milliDateOf)
+	case "status":
+		return p.statusClaim(sc)
 	}
 	return sc.skip(0)
 }
@@ -140,4 +145,65 @@ func milliDateOf(f float64) (time.Time, bool) {
 		return time.Time{}, false
 	}
 	return time.UnixMilli(int64(math.Round(f * 1000))), true
+}
+
+// statusClaim reads the status claim: {"status_list": {"idx": N, "uri":
+// "…"}}, other members skipped; null leaves it unset. A status_list
+// without a whole idx or a uri is malformed.
+func (p *payload) statusClaim(sc *scanner) error {
+	if sc.literal("null") {
+		return nil
+	}
+	return sc.each('{', '}', func() error {
+		name, err := sc.str()
+		if err != nil {
+			return err
+		}
+		if err := sc.expect(':'); err != nil {
+			return err
+		}
+		if name != "status_list" {
+			return sc.skip(0)
+		}
+		return p.statusList(sc)
+	})
+}
+
+func (p *payload) statusList(sc *scanner) error {
+	var st tokenmanager.TokenStatus
+	var hasIdx bool
+	err := sc.each('{', '}', func() error {
+		name, err := sc.str()
+		if err != nil {
+			return err
+		}
+		if err := sc.expect(':'); err != nil {
+			return err
+		}
+		switch name {
+		case "idx":
+			text, err := sc.number()
+			if err != nil {
+				return err
+			}
+			n, err := strconv.ParseUint(text, 10, 64)
+			if err != nil {
+				return errSyntax
+			}
+			st.Index, hasIdx = n, true
+			return nil
+		case "uri":
+			st.URI, err = sc.str()
+			return err
+		}
+		return sc.skip(0)
+	})
+	if err != nil {
+		return err
+	}
+	if !hasIdx || st.URI == "" {
+		return errSyntax
+	}
+	p.status = &st
+	return nil
 }

@@ -61,7 +61,7 @@ func (o *Options) acceptsAudience(a string) bool { return slices.Contains(o.Audi
 // claims returns p as the library's claims, signed by the key kid.
 func (p *payload) claims(kid string) *tokenmanager.Claims {
 	c := &tokenmanager.Claims{Issuer: p.iss, Subject: p.sub, Audience: p.aud,
-		ExpiresAt: p.exp, IssuedAt: p.iat, ID: p.jti, SessionID: p.sid, KeyID: kid}
+		ExpiresAt: p.exp, IssuedAt: p.iat, ID: p.jti, SessionID: p.sid, KeyID: kid, Status: p.status}
 	if p.hasNbf {
 		c.NotBefore = p.nbf
 	}

@@ -29,6 +29,9 @@ func (s *Store) CreateAccount(ctx context.Context, a *tm.Account) error {
 	if err != nil {
 		return corrupt(err, "account")
 	}
+	if err := s.claimOldAccounts(ctx); err != nil {
+		return err
+	}
 	fresh, err := s.claimSkeleton(ctx, a.Username)
 	if err != nil {
 		return err

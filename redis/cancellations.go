@@ -3,6 +3,7 @@ package redis
 import (
 	"context"
 	"errors"
+	"strconv"
 	"time"
 
 	goredis "github.com/redis/go-redis/v9"
@@ -25,42 +26,69 @@ import (
 // settings are weaker. Any failure is EUnavailable: the caller may retry,
 // and merging makes a retry harmless.
 func (s *Store) Cancel(ctx context.Context, c tm.Cancellation) error {
+	_, err := s.cancel(ctx, c, "", 0)
+	return err
+}
+
+// CancelCutoff stores a session's or subject's cancellation with its
+// cut-off taken from Redis's clock inside the write, at least margin ahead
+// of it, and an expiry covering the longest lifetime any instance
+// announced (AnnounceLifetime); it returns the entry as stored. This is
+// what orders a cancellation against refreshes on other instances
+// (tokenmanager.CutoffStore). The caller's clock is not used.
+func (s *Store) CancelCutoff(ctx context.Context, c tm.Cancellation, margin time.Duration, _ func() time.Time) (tm.Cancellation, error) {
+	life := c.ExpiresAt.Sub(c.Before)
+	return s.cancel(ctx, c, strconv.FormatInt(max(margin.Milliseconds(), 1), 10), life.Milliseconds())
+}
+
+// cancel runs cancelScript; margin is empty for an entry whose cut-off
+// is not stamped.
+func (s *Store) cancel(ctx context.Context, c tm.Cancellation, margin string, life int64) (tm.Cancellation, error) {
 	if err := c.Validate(); err != nil {
-		return err
+		return c, err
 	}
 	key := c.Key()
-	keys := []string{s.k.entry(key), s.k.all(), s.k.expiry(), s.k.stream(), s.k.seq()}
-	err := cancelScript.Run(ctx, s.rdb, keys, key,
+	keys := []string{s.k.entry(key), s.k.all(), s.k.expiry(), s.k.stream(), s.k.seq(), s.k.life()}
+	vals, err := cancelScript.Run(ctx, s.rdb, keys, key,
 		c.Before.UnixMilli(), ceilMilli(c.ExpiresAt).UnixMilli(),
-		s.cfg.feedLen, string(rune(c.Kind)), c.Issuer, c.ID).Err()
+		s.cfg.feedLen, string(rune(c.Kind)), c.Issuer, c.ID, margin, life).StringSlice()
 	if err != nil {
-		return unavailable(err, "the cancellation could not be stored in Redis")
+		return c, unavailable(err, "the cancellation could not be stored in Redis")
 	}
-	return nil
+	if len(vals) != 2 {
+		return c, corrupt(errors.New("unexpected reply"), "cancellation reply")
+	}
+	stored, err := decodeEntry(key, vals[0]+" "+vals[1])
+	if err != nil {
+		return c, err
+	}
+	c.Before, c.ExpiresAt = stored.Before, stored.ExpiresAt
+	return c, nil
 }
 
 // IsCancelled reads the token's, the session's, the subject's and the
-// signing key's entries with one MGET (they share the {c} slot) and applies
+// signing key's entries from the {c}:all hash with one HMGET and applies
 // the rule of tokenmanager.CancelledSet.Check: the token's jti or its key
 // is cancelled, or its session or subject was cancelled after the token
-// was issued. Expired
-// entries have expired from Redis by themselves.
+// was issued. It reads the hash, not the per-entry keys: those carry TTLs,
+// which an evicting maxmemory-policy removes first. An entry past its
+// expiry that is not swept yet can only match tokens that have expired too.
 func (s *Store) IsCancelled(ctx context.Context, c *tm.Claims) (bool, error) {
-	keys := []string{
-		s.k.entry(tm.Cancellation{Kind: tm.KindToken, Issuer: c.Issuer, ID: c.ID}.Key()),
-		s.k.entry(tm.Cancellation{Kind: tm.KindSubject, ID: c.Subject}.Key()),
+	fields := []string{
+		tm.Cancellation{Kind: tm.KindToken, Issuer: c.Issuer, ID: c.ID}.Key(),
+		tm.Cancellation{Kind: tm.KindSubject, ID: c.Subject}.Key(),
 	}
 	if c.KeyID != "" { // a revoked key refuses its tokens whenever issued
-		keys = append(keys, s.k.entry(tm.Cancellation{Kind: tm.KindKey, ID: c.KeyID}.Key()))
+		fields = append(fields, tm.Cancellation{Kind: tm.KindKey, ID: c.KeyID}.Key())
 	}
 	if c.SessionID != "" {
-		keys = append(keys, s.k.entry(tm.Cancellation{Kind: tm.KindSession, ID: c.SessionID}.Key()))
+		fields = append(fields, tm.Cancellation{Kind: tm.KindSession, ID: c.SessionID}.Key())
 	}
-	vals, err := s.rdb.MGet(ctx, keys...).Result()
+	vals, err := s.rdb.HMGet(ctx, s.k.all(), fields...).Result()
 	if err != nil {
 		return false, unavailable(err, "cannot ask Redis for cancellations")
 	}
-	if vals[0] != nil || (c.KeyID != "" && vals[2] != nil) {
+	if (vals[0] != nil && c.ID != "") || (c.KeyID != "" && vals[2] != nil) {
 		return true, nil
 	}
 	iat := c.IssuedAt.UnixMilli()
@@ -170,6 +198,11 @@ func (l *lister) add(kv []string) error {
 	return nil
 }
 
+// sweepGrace is how long past its expiry by Redis's clock an entry stays
+// before a sweep removes it, so that an instance whose clock runs ahead
+// never sweeps an entry that others still need.
+const sweepGrace = time.Second
+
 // sweepBatch bounds the work of one sweep script, so that Redis stays
 // responsive while a large backlog is swept.
 const sweepBatch = 1000
@@ -181,7 +214,7 @@ func (s *Store) Sweep(ctx context.Context, now time.Time) (int, error) {
 	total := 0
 	for {
 		n, err := sweepScript.Run(ctx, s.rdb, []string{s.k.all(), s.k.expiry()},
-			now.UnixMilli(), sweepBatch, s.k.entryPrefix()).Int()
+			now.UnixMilli(), sweepBatch, s.k.entryPrefix(), sweepGrace.Milliseconds()).Int()
 		if err != nil && !errors.Is(err, goredis.Nil) {
 			return total, unavailable(err, "cannot sweep the cancelled set")
 		}

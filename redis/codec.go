@@ -14,17 +14,18 @@ import (
 // sessionRecord is a Session as stored: Session's JSON form (which the HTTP
 // API sends) hides the refresh hash, the salt and the generation.
 type sessionRecord struct {
-	ID               string    `json:"id"`
-	Subject          string    `json:"subject"`
-	CreatedAt        time.Time `json:"created_at"`
-	LastUsedAt       time.Time `json:"last_used_at"`
-	UserAgent        string    `json:"user_agent,omitempty"`
-	Address          string    `json:"address,omitempty"`
-	Generation       uint64    `json:"generation"`
-	Salt             []byte    `json:"salt"`
-	RefreshHash      []byte    `json:"refresh_hash"`
-	RotatedAt        time.Time `json:"rotated_at"`
-	RefreshExpiresAt time.Time `json:"refresh_expires_at"`
+	ID               string         `json:"id"`
+	Subject          string         `json:"subject"`
+	CreatedAt        time.Time      `json:"created_at"`
+	LastUsedAt       time.Time      `json:"last_used_at"`
+	UserAgent        string         `json:"user_agent,omitempty"`
+	Address          string         `json:"address,omitempty"`
+	Generation       uint64         `json:"generation"`
+	Salt             []byte         `json:"salt"`
+	RefreshHash      []byte         `json:"refresh_hash"`
+	RotatedAt        time.Time      `json:"rotated_at"`
+	RefreshExpiresAt time.Time      `json:"refresh_expires_at"`
+	Status           []tm.StatusRef `json:"status,omitempty"`
 }
 
 func encodeSession(s *tm.Session) ([]byte, error) {

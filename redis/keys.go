@@ -14,3 +14,5 @@ func (k keys) all() string                    { return k.p + ":{c}:all" }
 func (k keys) expiry() string                 { return k.p + ":{c}:exp" }
 func (k keys) stream() string                 { return k.p + ":{c}:feed" }
 func (k keys) seq() string                    { return k.p + ":{c}:seq" }
+func (k keys) life() string                   { return k.p + ":{c}:life" }
+func (k keys) instances() string              { return k.p + ":{c}:instances" }

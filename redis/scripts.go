@@ -3,44 +3,82 @@ package redis
 import goredis "github.com/redis/go-redis/v9"
 
 // cancelScript merges a cancellation with the stored one (the later cut-off
-// and the later expiry), writes the entry key (PXAT its expiry), the hash
-// and the expiry index, and appends the merged entry to the change feed
-// with the next sequence number: all in one atomic step, so a subscriber
-// never sees a write without its feed entry, nor the other way round.
+// and the later expiry), appends the merged entry to the change feed with
+// the next sequence number, then writes the hash, the expiry index, the
+// sequence number and the entry key (PXAT its expiry): all in one atomic
+// step, so a subscriber never sees a write without its feed entry, nor the
+// other way round. The stream is written first: Redis does not roll a
+// script back, and a write it refuses (an ACL user without XADD, out of
+// memory) then fails the script before it has written anything.
 //
-// KEYS: entry, all, exp, feed, seq. ARGV: field, before, expires (Unix ms),
-// feed length, kind, issuer, id.
+// With a margin (ARGV[8], ms; empty for none) the entry is a session's or
+// subject's cut-off: the cut-off becomes at least the server's TIME plus
+// the margin, taken inside the write, and the expiry at least the cut-off
+// plus the longer of the caller's lifetime (ARGV[9], ms) and the longest
+// that any instance announced (KEYS[6]). It returns {before, expires}.
+//
+// KEYS: entry, all, exp, feed, seq, life. ARGV: field, before, expires
+// (Unix ms), feed length, kind, issuer, id, margin, life.
 var cancelScript = goredis.NewScript(`
-local before, expires = ARGV[2], ARGV[3]
+local before, expires = tonumber(ARGV[2]), tonumber(ARGV[3])
+if ARGV[8] ~= '' then
+  local t = redis.call('TIME')
+  local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+  before = math.max(before, now + tonumber(ARGV[8]))
+  local life = math.max(tonumber(ARGV[9]), tonumber(redis.call('GET', KEYS[6]) or '0'))
+  expires = math.max(expires, before + life)
+end
 local cur = redis.call('HGET', KEYS[2], ARGV[1])
 if cur then
   local b, e = string.match(cur, '^(%-?%d+) (%-?%d+)$')
-  if b and tonumber(b) > tonumber(before) then before = b end
-  if e and tonumber(e) > tonumber(expires) then expires = e end
+  if b then before = math.max(before, tonumber(b)) end
+  if e then expires = math.max(expires, tonumber(e)) end
 end
-local v = before .. ' ' .. expires
-if tonumber(expires) > 0 then
-  redis.call('SET', KEYS[1], v, 'PXAT', expires)
-end
+local bs, es = string.format('%d', before), string.format('%d', expires)
+local n = tonumber(redis.call('GET', KEYS[5]) or '0') + 1
+redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[4], '*',
+  'n', n, 'k', ARGV[5], 'i', ARGV[6], 'd', ARGV[7], 'b', bs, 'e', es)
+redis.call('SET', KEYS[5], n)
+local v = bs .. ' ' .. es
 redis.call('HSET', KEYS[2], ARGV[1], v)
-redis.call('ZADD', KEYS[3], expires, ARGV[1])
-local n = redis.call('INCR', KEYS[5])
-return redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[4], '*',
-  'n', n, 'k', ARGV[5], 'i', ARGV[6], 'd', ARGV[7], 'b', before, 'e', expires)
+redis.call('ZADD', KEYS[3], es, ARGV[1])
+if expires > 0 then
+  redis.call('SET', KEYS[1], v, 'PXAT', es)
+end
+return {bs, es}
 `)
 
 // sweepScript removes up to ARGV[2] entries that expired at ARGV[1] (Unix
 // ms) from the hash, the expiry index and their entry keys (named from the
-// prefix ARGV[3], in the same slot), and returns how many it removed.
+// prefix ARGV[3], in the same slot), and returns how many it removed. It
+// never sweeps what has not expired by the server's own clock, with a
+// second to spare (ARGV[4], ms), so that an instance whose clock runs
+// ahead cannot remove live entries.
 //
 // KEYS: all, exp.
 var sweepScript = goredis.NewScript(`
-local ids = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', ARGV[1], 'LIMIT', 0, ARGV[2])
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) - tonumber(ARGV[4])
+local upto = string.format('%d', math.min(tonumber(ARGV[1]), now))
+local ids = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', upto, 'LIMIT', 0, ARGV[2])
 if #ids == 0 then return 0 end
 redis.call('HDEL', KEYS[1], unpack(ids))
 redis.call('ZREM', KEYS[2], unpack(ids))
 for _, id in ipairs(ids) do redis.call('DEL', ARGV[3] .. id) end
 return #ids
+`)
+
+// timeScript returns the TIME of the node that holds KEYS[1] (the {c}
+// slot: the clock that stamps cut-offs).
+var timeScript = goredis.NewScript(`return redis.call('TIME')`)
+
+// maxScript raises the integer in KEYS[1] to ARGV[1] if it is lower, and
+// returns the value it holds.
+var maxScript = goredis.NewScript(`
+local cur = tonumber(redis.call('GET', KEYS[1]) or '0')
+local v = tonumber(ARGV[1])
+if v > cur then redis.call('SET', KEYS[1], ARGV[1]); return v end
+return cur
 `)
 
 // positionScript returns where the feed stands: the number and the ID of

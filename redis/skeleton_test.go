@@ -48,3 +48,24 @@ func TestSkeletonClaimRecovery(t *testing.T) {
 		}
 	})
 }
+
+// TestSkeletonClaimsOfOldAccounts: accounts written before skeleton
+// claims existed are claimed before the first sign-up, so a look-alike of
+// one is refused too.
+func TestSkeletonClaimsOfOldAccounts(t *testing.T) {
+	srv := redistest.Start(t)
+	old := mustOpen(t, srv.URL())
+	ctx := t.Context()
+	old.rdb.Set(ctx, old.k.account("admin"), `{"username":"admin","password_hash":"h"}`, 0) // as an older version wrote it
+	old.rdb.Set(ctx, old.k.account("pay*"), `{"username":"pay*","password_hash":"h"}`, 0)
+	s := mustOpen(t, srv.URL())
+	for _, name := range []string{"admın", "рау*"} {
+		err := s.CreateAccount(ctx, &tm.Account{Username: name, PasswordHash: "h", CreatedAt: time.Now()})
+		if tm.ErrorCode(err) != tm.EConflict {
+			t.Fatalf("%s next to an older account: %v, want conflict", name, err)
+		}
+	}
+	if err := s.CreateAccount(ctx, &tm.Account{Username: "bob", PasswordHash: "h", CreatedAt: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+}

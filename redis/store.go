@@ -28,6 +28,7 @@ type Store struct {
 	cfg     config
 	log     *slog.Logger
 	checked atomic.Bool // the persistence settings were read once
+	indexed atomic.Bool // accounts older than the skeleton claims were claimed (account_skeleton_backfill.go)
 }
 
 // Open returns a store for the Redis at rawURL. It only checks the URL and

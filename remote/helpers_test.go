@@ -56,8 +56,10 @@ func newServer(t *testing.T) *server {
 	if _, err := accounts.SignUp(t.Context(), "root", password); err != nil {
 		t.Fatal(err)
 	}
+	s.mgr.Status = tokenmanager.NewStatusLists(store, issuer+"/statuslists/", time.Hour)
 	s.srv = &tmhttp.Server{Manager: s.mgr, Accounts: accounts, JWKS: func() any { return s.codec.JWKS() },
-		Admins: []string{"root"}, Logger: quiet, Registry: prometheus.NewRegistry(), Clients: store}
+		Admins: []string{"root"}, Logger: quiet, Registry: prometheus.NewRegistry(), Clients: store,
+		StatusLists: s.mgr.Status, SignStatusList: s.codec.SignStatusList, StatusListTTL: time.Minute}
 	h := s.srv.Handler()
 	s.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/.well-known/jwks.json" {

@@ -22,7 +22,6 @@ import (
 	"time"
 
 	"github.com/tokenmanager/tokenmanager"
-	tmhttp "github.com/tokenmanager/tokenmanager/http"
 	"github.com/tokenmanager/tokenmanager/jose"
 )
 
@@ -73,6 +72,10 @@ type Options struct {
 	// RetryDelay is the first wait before reconnecting (the server's
 	// retry: field when 0); it doubles on each failure, up to 30s.
 	RetryDelay time.Duration
+	// StatusList checks each token's entry in its Token Status List
+	// instead of following the event stream (statuslist.go): no
+	// credentials needed, cancellations learnt up to the list's ttl late.
+	StatusList bool
 	// Logger receives the losses and recoveries of the stream.
 	Logger *slog.Logger
 	// Now is the clock; tests set it.
@@ -97,18 +100,20 @@ type Verifier struct {
 	fetchMu    sync.Mutex
 	kidFetchAt time.Time // the last fetch for an unknown kid
 
+	status statusLists // the Token Status Lists, with Options.StatusList
+
 	stop context.CancelFunc
 	done chan struct{}
 }
 
-var _ tmhttp.Verifier = (*Verifier)(nil)
+var _ tokenmanager.Verifier = (*Verifier)(nil)
 
 // New fetches the key set of the server at baseURL, opens the event
 // stream and returns once the cancelled set is loaded; ctx bounds only
 // this start. The Verifier then keeps itself in step until Close.
 func New(ctx context.Context, baseURL string, opts Options) (*Verifier, error) {
-	if opts.Token == nil && opts.ClientID == "" {
-		return nil, errors.New("remote: Options.Token or ClientID is required (the event stream is for admins and service clients)")
+	if opts.Token == nil && opts.ClientID == "" && !opts.StatusList {
+		return nil, errors.New("remote: Options.Token or ClientID is required (the event stream is for admins and service clients), or StatusList")
 	}
 	v := &Verifier{base: strings.TrimRight(baseURL, "/"), opts: withDefaults(opts),
 		set: tokenmanager.NewCancelledSet(), loaded: make(chan struct{}), done: make(chan struct{})}
@@ -118,6 +123,11 @@ func New(ctx context.Context, baseURL string, opts Options) (*Verifier, error) {
 	}
 	runCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
 	v.stop = stop
+	if opts.StatusList { // no stream to follow: only the keys to keep fresh
+		v.setLive(true)
+		go func() { defer close(v.done); v.maintain(runCtx) }()
+		return v, nil
+	}
 	go v.run(runCtx)
 	select {
 	case <-v.loaded:
@@ -158,6 +168,12 @@ func (v *Verifier) Verify(ctx context.Context, raw string) (*tokenmanager.Claims
 	c, err := v.parse(ctx, raw)
 	if err != nil {
 		return nil, err
+	}
+	if v.opts.StatusList {
+		if err := v.checkStatus(ctx, c); err != nil {
+			return nil, err
+		}
+		return c, nil
 	}
 	if err := v.usable(); err != nil {
 		return nil, err

@@ -2,7 +2,10 @@
 // by a URL (or takes an opened one), loads or creates the signing keys in
 // it, loads the in-memory replica of the cancelled set and keeps it fed by
 // the store's change feed, reloads the keys when another instance rotates
-// them, sweeps expired entries, and stops all of it, in order, on Close.
+// or revokes them, sweeps expired entries, and stops all of it, in order,
+// on Close. RotateKeysAt stages a rotation (the new key is published at
+// once and signs from a time stored in the key set); RevokeKey withdraws a
+// leaked key on every instance.
 //
 //	svc, err := service.Open(ctx, "redis://localhost:6379/0", service.Options{Issuer: "https://auth.example"})
 //	if err != nil {

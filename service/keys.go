@@ -78,6 +78,10 @@ type keyReloader struct {
 	keep   time.Duration // how long a retired key keeps verifying
 	now    func() time.Time
 	static bool // the signing key is an operator's secret: nothing to reload
+	// held is the key set last loaded, put back if the store loses it;
+	// adopt hands the stored refresh key to the Manager (restore.go).
+	held  *tokenmanager.KeySet
+	adopt func(refreshKey []byte)
 
 	mu   sync.Mutex
 	last time.Time
@@ -92,7 +96,7 @@ func (k *keyReloader) reload(ctx context.Context) error {
 	k.mu.Lock()
 	k.last = time.Now()
 	k.mu.Unlock()
-	ks, err := k.store.KeySet(ctx)
+	ks, err := k.restoreKeys(ctx)
 	if err != nil {
 		return err
 	}

@@ -38,15 +38,21 @@ func (s *Service) RevokeKey(ctx context.Context, kid string) (*tokenmanager.KeyS
 }
 
 // withKeyRevocations adds to h what an instance does when the feed brings
-// another instance's key revocation: forget every cached verification and
-// reload the keys, so the key leaves this instance's JWKS and signing at
-// once. (Its tokens are refused from the moment the replica applied the
-// entry, before this runs.)
+// another instance's key revocation, or a reload finds one the feed missed:
+// forget every cached verification and reload the keys, so the key leaves
+// this instance's JWKS and signing at once. (Its tokens are refused from
+// the moment the replica applied the entry, before this runs.)
 func (s *Service) withKeyRevocations(h tokenmanager.ReplicaHooks) tokenmanager.ReplicaHooks {
-	applied := h.Applied
-	h.Applied = func(c tokenmanager.Cancellation) {
-		if applied != nil {
-			applied(c)
+	h.Applied = s.onKeyRevocation(h.Applied)
+	h.Missed = s.onKeyRevocation(h.Missed)
+	return h
+}
+
+// onKeyRevocation wraps a hook of applied cancellations (nil allowed).
+func (s *Service) onKeyRevocation(next func(tokenmanager.Cancellation)) func(tokenmanager.Cancellation) {
+	return func(c tokenmanager.Cancellation) {
+		if next != nil {
+			next(c)
 		}
 		if c.Kind != tokenmanager.KindKey || s.Manager == nil {
 			return
@@ -54,7 +60,6 @@ func (s *Service) withKeyRevocations(h tokenmanager.ReplicaHooks) tokenmanager.R
 		s.Manager.ForgetVerified()
 		go s.reloadAfterRevocation(c.ID)
 	}
-	return h
 }
 
 // reloadAfterRevocation reloads the keys after kid was revoked elsewhere.

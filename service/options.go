@@ -68,6 +68,12 @@ type Options struct {
 	// VerifyCacheMemory is passed to tokenmanager.Config: the bytes the
 	// cache of verified tokens may take (0: the default, negative: off).
 	VerifyCacheMemory int64
+	// StatusListURL, when set, gives every access token an entry in a
+	// Token Status List served under this URL ("https://auth.example/
+	// statuslists/"; the server serves them at GET /statuslists/{id}), and
+	// sets the entries of what is cancelled before acknowledging it. The
+	// store must keep status lists (both stores do).
+	StatusListURL string
 	// Hooks observe the replica (metrics, event streams).
 	Hooks tokenmanager.ReplicaHooks
 	// Logger receives what happens in the background: feed losses,

@@ -125,6 +125,16 @@ func (s *Service) build(ctx context.Context) error {
 		o.Logger.Warn("REVOCATION CHECK IS OFF: cancelled tokens are accepted. Use this only as a benchmark baseline.")
 	}
 	s.Manager = tokenmanager.NewManager(o.managerConfig(), reloadingCodec{s.codec, s.keys}, s.store, replica, keys.RefreshKey, o.Logger)
+	if o.HS256Secret == nil { // never store an operator's secret
+		s.keys.holdKeys(keys, s.Manager.SetRefreshKey)
+	}
+	if o.StatusListURL != "" {
+		st, ok := s.store.(tokenmanager.StatusStore)
+		if !ok {
+			return tokenmanager.Errorf(tokenmanager.EInvalid, "store %T keeps no status lists", s.store)
+		}
+		s.Manager.Status = tokenmanager.NewStatusLists(st, o.StatusListURL, o.AccessTTL+o.Leeway)
+	}
 	return nil
 }
 
@@ -133,6 +143,9 @@ func (s *Service) newReplica() *tokenmanager.Replica {
 	r := tokenmanager.NewReplica(s.store, s.feed, o.Logger)
 	r.MaxStaleness, r.OnOutage, r.SweepEvery, r.Now = o.MaxStaleness, o.OnStoreOutage, o.SweepEvery, o.Now
 	r.SetHooks(s.withKeyRevocations(o.Hooks))
+	if s.feed != nil { // a shared store: put back what it loses (restore.go)
+		r.KeepForRestore()
+	}
 	return r
 }
 

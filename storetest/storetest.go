@@ -43,6 +43,8 @@ func Run(t *testing.T, open func(t *testing.T) tokenmanager.Store) {
 	t.Run("KeySet", func(t *testing.T) { testKeySet(t, o) })
 	t.Run("KeyRotation", func(t *testing.T) { testKeyRotation(t, o) })
 	t.Run("Clients", func(t *testing.T) { testClients(t, o) })
+	t.Run("StatusLists", func(t *testing.T) { testStatusLists(t, o) })
+	t.Run("SessionStatus", func(t *testing.T) { testSessionStatus(t, o) })
 	t.Run("Ping", func(t *testing.T) {
 		if err := o(t).Ping(t.Context()); err != nil {
 			t.Fatalf("Ping on a healthy store = %v, want nil", err)

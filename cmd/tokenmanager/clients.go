@@ -21,6 +21,11 @@ import (
 // goes through the running server's admin socket, or, with no server
 // running, acts on the store directly.
 func clientsCommand(ctx context.Context, args []string, out io.Writer) error {
+	if wantsHelp(args) {
+		fmt.Fprintf(out, "%s\n  -scope string\n    \tadd: introspect, revoke, events, comma-separated (default: all three)\n", errClientsUsage.Error()[len("usage: "):])
+		_, _, err := parseConfig("clients", []string{"-h"}, os.Getenv) // the store flags
+		return err
+	}
 	if len(args) == 0 || (args[0] != "add" && args[0] != "list" && args[0] != "remove") {
 		return errClientsUsage
 	}

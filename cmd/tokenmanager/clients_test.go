@@ -154,3 +154,13 @@ func TestClientsOnRedis(t *testing.T) {
 		t.Fatalf("introspect on B with a client removed through A: %d %s", r.Status, r.Body)
 	}
 }
+
+// TestClientsHelp: `clients --help` (with or without a subcommand) exits 0
+// and names the --scope flag, which only clients add has.
+func TestClientsHelp(t *testing.T) {
+	for _, args := range [][]string{{"clients", "--help"}, {"clients", "add", "--help"}} {
+		if out := string(cli(t, 0, args...)); !strings.Contains(out, "-scope") {
+			t.Errorf("tokenmanager %v printed %q, want the -scope flag", args, out)
+		}
+	}
+}

@@ -50,7 +50,11 @@ type Config struct {
 	JWKSMaxAge      time.Duration
 	SweepEvery      time.Duration
 	PublicURL       string
+	StatusListTTL   time.Duration
 	ConfigFile      string
+	// AllowEvictingRedis and MaxClockOffset: see agree.go.
+	AllowEvictingRedis bool
+	MaxClockOffset     time.Duration
 }
 
 // flagSet declares every serve flag on a new FlagSet bound to c.
@@ -86,7 +90,10 @@ func (c *Config) flagSet(name string) *flag.FlagSet {
 	fs.BoolVar(&c.AccessLog, "access-log", false, "log every request at info level (by default only refusals and errors; successes at debug)")
 	fs.BoolVar(&c.TrustProxy, "trust-proxy", false, "take the client address from X-Forwarded-For (only behind a proxy that sets it)")
 	fs.DurationVar(&c.SweepEvery, "sweep-interval", service.DefaultSweepEvery, "how often expired cancellations and sessions are swept")
+	fs.DurationVar(&c.StatusListTTL, "status-list-ttl", time.Minute, "how long verifiers may cache a Token Status List (its ttl and Cache-Control): the bound on how late they learn of a cancellation")
 	fs.StringVar(&c.PublicURL, "public-url", "", "the server's address as clients reach it (https://auth.example.com), for the URLs of /.well-known/oauth-authorization-server; default: each request's Host")
+	fs.BoolVar(&c.AllowEvictingRedis, "allow-evicting-redis", false, "be ready although Redis's maxmemory-policy may evict keys (evicted cancellations let cancelled tokens back)")
+	fs.DurationVar(&c.MaxClockOffset, "max-clock-offset", time.Second, "how far this machine's clock may be from the shared store's before the instance is not ready")
 	fs.StringVar(&c.ConfigFile, "config", "", "config file: one `flag = value` per line, # comments")
 	return fs
 }

@@ -51,8 +51,7 @@ func TestParseInterleaved(t *testing.T) {
 }
 
 // TestFlagsBeforeOrAfterArguments runs every operator command with its
-// flags before and after its argument (keys, whose subcommand comes
-// first, has its own tests), against a running server and on
+// flags before and after its arguments (for keys, its subcommand), against a running server and on
 // the store with the server stopped: the two forms do the same.
 func TestFlagsBeforeOrAfterArguments(t *testing.T) {
 	dir := t.TempDir()
@@ -84,11 +83,47 @@ func TestFlagsBeforeOrAfterArguments(t *testing.T) {
 			both(0, "enable-user", "ana")
 			both(0, "cancel-user", "ana")
 			both(0, "status")
+			if out := both(0, "keys", "list"); !bytes.Equal(out[0], out[1]) {
+				t.Fatalf("keys list: flags after:\n%s\nflags before:\n%s", out[0], out[1])
+			}
+			for _, errs := range both(1, "keys", "revoke", "no-such-kid") {
+				if !bytes.Contains(errs, []byte("no key")) || !bytes.Contains(errs, []byte("no-such-kid")) {
+					t.Fatalf("keys revoke: the kid was not taken: %s", errs)
+				}
+			}
 			both(1, "delete-user", "nobody")
 			if running {
 				for _, tk := range []tokens{a, b} {
 					expect(t, s.do("GET", "/account", tk.AccessToken, nil), 401, "token cancelled by the commands")
 				}
+			}
+		})
+	}
+}
+
+// TestTakeSubcommand: the subcommand is found wherever it is, flag values
+// are not taken for it.
+func TestTakeSubcommand(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		sub  string
+		rest []string
+	}{
+		{"First", []string{"list", "--data-dir", "d"}, "list", []string{"--data-dir", "d"}},
+		{"AfterFlag", []string{"--data-dir", "d", "list"}, "list", []string{"--data-dir", "d"}},
+		{"FlagValueNamedLikeIt", []string{"--issuer", "list", "rotate"}, "rotate", []string{"--issuer", "list"}},
+		{"AfterBoolFlag", []string{"--trust-proxy", "list"}, "list", []string{"--trust-proxy"}},
+		{"AfterEqualsFlag", []string{"--data-dir=d", "revoke", "kid"}, "revoke", []string{"--data-dir=d", "kid"}},
+		{"None", []string{"--data-dir", "d"}, "", []string{"--data-dir", "d"}},
+		{"Help", []string{"--help"}, "", []string{"--help"}},
+		{"AfterTerminator", []string{"--", "list"}, "", []string{"--", "list"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rest, sub := takeSubcommand(slices.Clone(tt.args))
+			if sub != tt.sub || !slices.Equal(rest, tt.rest) {
+				t.Fatalf("takeSubcommand(%q) = %q, %q; want %q, %q", tt.args, rest, sub, tt.rest, tt.sub)
 			}
 		})
 	}

@@ -21,11 +21,11 @@ import (
 // through the running server's admin socket, or act on the store when no
 // server runs.
 func keysCommand(ctx context.Context, args []string, out io.Writer) error {
-	if len(args) == 0 || !slices.Contains([]string{"rotate", "list", "revoke"}, args[0]) {
+	rest, urgent := takeBoolFlag(args, "now")
+	rest, sub := takeSubcommand(rest) // flags may come before it
+	if !slices.Contains([]string{"rotate", "list", "revoke"}, sub) {
 		return errKeysUsage
 	}
-	sub := args[0]
-	rest, urgent := takeBoolFlag(args[1:], "now")
 	kid := ""
 	if sub == "revoke" {
 		if rest, kid = takeKid(rest); kid == "" {
@@ -56,7 +56,10 @@ func keysCommand(ctx context.Context, args []string, out io.Writer) error {
 	}
 	c.Alg = "" // take the stored set as it is; rotate to alg
 	return offline(ctx, c, out, func(ctx context.Context, m *Main) (any, error) {
-		ks, err := keysOffline(ctx, m, sub, alg, kid, urgent)
+		if sub == "revoke" {
+			return m.revokeKey(ctx, kid)
+		}
+		ks, err := keysOffline(ctx, m, sub, alg, urgent)
 		if err != nil {
 			return nil, err
 		}
@@ -79,14 +82,10 @@ func keysRequest(sub, alg, kid string, urgent bool) request {
 	return request{"POST", "/admin/keys/rotate?" + q.Encode(), nil}
 }
 
-// keysOffline runs a keys subcommand on the store itself.
-func keysOffline(ctx context.Context, m *Main, sub, alg, kid string, urgent bool) (*tokenmanager.KeySet, error) {
-	svc := m.svc.Load()
-	switch sub {
-	case "list":
-		return svc.Store().KeySet(ctx)
-	case "revoke":
-		return svc.RevokeKey(ctx, kid)
+// keysOffline runs `keys list` or `keys rotate` on the store itself.
+func keysOffline(ctx context.Context, m *Main, sub, alg string, urgent bool) (*tokenmanager.KeySet, error) {
+	if sub == "list" {
+		return m.svc.Load().Store().KeySet(ctx)
 	}
 	return m.rotateKeys(ctx, alg, urgent)
 }

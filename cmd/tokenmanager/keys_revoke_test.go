@@ -44,7 +44,9 @@ func TestKeyRevoke(t *testing.T) {
 	expect(t, s.do("GET", "/account", tk.AccessToken, nil), 200, "before the revocation")
 	expect(t, s.do("GET", "/auth/verify", tk.AccessToken, nil), 200, "before the revocation, cached")
 	leaked := kidOf(t, tk.AccessToken)
-	if code, out := keysRun(t, "revoke", "--data-dir", dir, leaked); code != 0 {
+	code, out := keysRun(t, "revoke", "--data-dir", dir, leaked)
+	if code != 0 || !strings.Contains(out, `"revoked": "`+leaked) && !strings.Contains(out, `"revoked":"`+leaked) ||
+		!strings.Contains(out, "was the active key: a fresh key") {
 		t.Fatalf("keys revoke: exit %d: %s", code, out)
 	}
 	expect(t, s.do("GET", "/auth/verify", tk.AccessToken, nil), 401, "token of the revoked key")

@@ -100,3 +100,29 @@ func TestOperatorCommandsFindTheSharedStore(t *testing.T) {
 		}
 	})
 }
+
+// TestKeysListAsksTheServer: with a server on the data directory, `keys
+// list` asks it over the admin socket, on the embedded store (which the
+// server holds locked) and on Redis (the data directory holds no store:
+// only the server knows where the keys are).
+func TestKeysListAsksTheServer(t *testing.T) {
+	tests := []struct {
+		name  string
+		start func(t *testing.T) *testServer
+	}{
+		{"Embedded", func(t *testing.T) *testServer { return startServer(t, t.TempDir()) }},
+		{"Redis", func(t *testing.T) *testServer { return startShared(t, redistest.Start(t).URL()) }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := tt.start(t)
+			kids := s.jwksKids()
+			for _, args := range [][]string{{"keys", "list", "--data-dir", s.Dir}, {"keys", "list", "--data-dir=" + s.Dir}} {
+				out := cli(t, 0, args...)
+				if len(kids) == 0 || !bytes.Contains(out, []byte(kids[0])) {
+					t.Fatalf("%v: %s does not list the server's key %v", args, out, kids)
+				}
+			}
+		})
+	}
+}

@@ -20,6 +20,7 @@ import (
 	"github.com/tokenmanager/tokenmanager"
 	tmhttp "github.com/tokenmanager/tokenmanager/http"
 	"github.com/tokenmanager/tokenmanager/jose"
+	"github.com/tokenmanager/tokenmanager/redis"
 	"github.com/tokenmanager/tokenmanager/service"
 )
 
@@ -44,6 +45,12 @@ type Main struct {
 	done     chan struct{}
 	fatal    chan error // a start that can never succeed (serve exits with it)
 
+	clock       *tokenmanager.Clock // see agree.go
+	guard       *redis.Guard
+	guardWait   func()
+	clockOffset prometheus.Gauge
+	now         func() time.Time // tests: the machine's clock (nil: time.Now)
+
 	fastArgon bool // tests: cheap password hashing
 	// readHeaderTimeout, readTimeout and writeTimeout replace the public
 	// server's timeouts when set (tests of slow clients, long streams).
@@ -64,10 +71,16 @@ func (m *Main) Open(ctx context.Context) error {
 	if err := os.MkdirAll(c.DataDir, 0o700); err != nil {
 		return fmt.Errorf("--data-dir: %w", err)
 	}
+	ln, err := net.Listen("tcp", c.Addr) // connections wait in the backlog until serving starts
+	if err != nil {
+		return fmt.Errorf("--addr: %w", err)
+	}
+	m.listener = ln
 	opts, err := m.options()
 	if err != nil {
 		return err
 	}
+	opts.StatusListURL = statusListURL(c, ln.Addr())
 	m.store, err = service.OpenStore(ctx, storeURL(c), m.Logger)
 	if err != nil {
 		return fmt.Errorf("--store: %s", tokenmanager.ErrorMessage(err))
@@ -106,9 +119,11 @@ func (m *Main) Fatal() <-chan error { return m.fatal }
 // startShared starts the service once the shared store answers (the
 // service retries), and puts it in service.
 func (m *Main) startShared(ctx context.Context, opts service.Options) {
+	m.agree(ctx)
 	svc, err := service.New(ctx, m.store, opts)
 	if err == nil {
 		m.svc.Store(svc)
+		m.guardWait = m.runGuard(ctx)
 		if err = m.serve(); err == nil {
 			m.announce()
 		}
@@ -134,7 +149,7 @@ func (m *Main) options() (service.Options, error) {
 		ReuseGrace: orOff(c.ReuseGrace), Leeway: orOff(c.Leeway), Alg: c.Alg, HS256Secret: secret,
 		Check: mode, MaxStaleness: c.MaxStaleness, OnStoreOutage: tokenmanager.OutagePolicy(c.OnStoreOutage),
 		KeyRefresh: c.KeyRefresh, SweepEvery: c.SweepEvery, VerifyCacheMemory: cacheMemory,
-		Hooks: replicaHooks(m.events, m.metrics), Logger: m.Logger,
+		Hooks: replicaHooks(m.events, m.metrics), Logger: m.Logger, Now: m.clk().Now,
 	}, nil
 }
 
@@ -145,6 +160,24 @@ func orOff(d time.Duration) time.Duration {
 		return service.Off
 	}
 	return d
+}
+
+// statusListURL is where the Token Status Lists are served, as tokens
+// name them: under --public-url, else under --issuer when it is an http(s)
+// URL, else at the address the server listens on.
+func statusListURL(c *Config, addr net.Addr) string {
+	base := c.PublicURL
+	if base == "" && (strings.HasPrefix(c.Issuer, "https://") || strings.HasPrefix(c.Issuer, "http://")) {
+		base = c.Issuer
+	}
+	if base == "" {
+		host, port, _ := net.SplitHostPort(addr.String())
+		if ip := net.ParseIP(host); ip == nil || ip.IsUnspecified() {
+			host = "localhost"
+		}
+		base = "http://" + net.JoinHostPort(host, port)
+	}
+	return strings.TrimSuffix(base, "/") + "/statuslists/"
 }
 
 // storeURL names the store of the flags: --store, or the embedded store in
@@ -177,11 +210,7 @@ func hs256Secret(c *Config) ([]byte, error) {
 // listen opens the public listener: with the real handler when serve has
 // put it in place, otherwise with one that answers 503 until it does.
 func (m *Main) listen() error {
-	ln, err := net.Listen("tcp", m.Config.Addr)
-	if err != nil {
-		return fmt.Errorf("--addr: %w", err)
-	}
-	m.listener = ln
+	ln := m.listener
 	m.handler.CompareAndSwap(nil, &starting) // until serve puts the real one in place
 	m.server = newHTTPServer(withStoreDeadline(m.Config.StoreTimeout, storeFreePaths(m.Config), http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		(*m.handler.Load()).ServeHTTP(w, r)
@@ -240,6 +269,9 @@ func (m *Main) serve() error {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	m.metrics.register(reg)
+	if m.clockOffset != nil {
+		reg.MustRegister(m.clockOffset)
+	}
 	srv := &tmhttp.Server{
 		Manager: svc.Manager,
 		Accounts: tokenmanager.NewAccounts(svc.Store(), tokenmanager.NewLimiter(limit, nil).WithUserLimit(userLimit), m.argon()).
@@ -256,6 +288,9 @@ func (m *Main) serve() error {
 		AccessLog:         c.AccessLog,
 		PublicURL:         c.PublicURL,
 		Events:            m.events,
+		StatusLists:       svc.Manager.Status,
+		SignStatusList:    codec.SignStatusList,
+		StatusListTTL:     c.StatusListTTL,
 		Clients:           clientStoreOf(m.store),
 	}
 	h := srv.Handler()
@@ -345,7 +380,10 @@ func (m *Main) ready() error {
 	if svc == nil {
 		return errors.New("starting: the store has not answered yet")
 	}
-	return svc.Ready(context.Background())
+	if err := svc.Ready(context.Background()); err != nil {
+		return err
+	}
+	return m.guardReady()
 }
 
 // Close stops serving (letting requests in flight finish), stops the
@@ -358,6 +396,9 @@ func (m *Main) Close() error {
 	}
 	if m.done != nil {
 		<-m.done
+	}
+	if m.guardWait != nil {
+		m.guardWait() // the guard has withdrawn this instance's registration
 	}
 	if m.server != nil {
 		m.server.Shutdown(ctx)
