@@ -44,6 +44,7 @@ type Main struct {
 	done     chan struct{}
 	fatal    chan error // a start that can never succeed (serve exits with it)
 
+	stopSSF     func()           // stops the Shared Signals push worker (ssf.go)
 	clockOffset prometheus.Gauge // see agree.go
 	now         func() time.Time // tests: the machine's clock (nil: time.Now)
 
@@ -162,18 +163,7 @@ func orOff(d time.Duration) time.Duration {
 // name them: under --public-url, else under --issuer when it is an http(s)
 // URL, else at the address the server listens on.
 func statusListURL(c *Config, addr net.Addr) string {
-	base := c.PublicURL
-	if base == "" && (strings.HasPrefix(c.Issuer, "https://") || strings.HasPrefix(c.Issuer, "http://")) {
-		base = c.Issuer
-	}
-	if base == "" {
-		host, port, _ := net.SplitHostPort(addr.String())
-		if ip := net.ParseIP(host); ip == nil || ip.IsUnspecified() {
-			host = "localhost"
-		}
-		base = "http://" + net.JoinHostPort(host, port)
-	}
-	return strings.TrimSuffix(base, "/") + "/statuslists/"
+	return publicBase(c, addr) + "/statuslists/"
 }
 
 // storeURL names the store of the flags: --store, or the embedded store in
@@ -234,7 +224,7 @@ func (m *Main) listen() error {
 // the event streams, must outlive d) and skip the deadline's timer.
 func withStoreDeadline(d time.Duration, free map[string]bool, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !free[r.URL.Path] {
+		if !free[r.URL.Path] && !strings.HasPrefix(r.URL.Path, "/ssf/poll/") { // a long poll waits up to 10s
 			ctx, cancel := context.WithTimeout(r.Context(), d)
 			defer cancel()
 			r = r.WithContext(ctx)
@@ -288,6 +278,7 @@ func (m *Main) serve() error {
 		SignStatusList:    codec.SignStatusList,
 		StatusListTTL:     c.StatusListTTL,
 		Clients:           clientStoreOf(m.store),
+		SSF:               m.startSSF(svc, reg),
 	}
 	h := srv.Handler()
 	m.handler.Store(&h)
@@ -395,6 +386,9 @@ func (m *Main) Close() error {
 	}
 	if m.admin != nil {
 		m.admin.Shutdown(ctx)
+	}
+	if m.stopSSF != nil {
+		m.stopSSF()
 	}
 	if svc := m.svc.Load(); svc != nil {
 		svc.Close()
