@@ -69,7 +69,7 @@ type Server struct {
 	// Events receives every cancellation for GET /events/cancellations.
 	// When nil the Server makes one fed by Manager.OnCancel, which sees
 	// this instance's cancellations only; with a shared store, also feed
-	// it from the replica's hooks (Applied: Publish, Reload: DropAll) so
+	// it from the replica's hooks (Applied and Missed: Publish) so
 	// that other instances' cancellations reach it too.
 	Events *Hub
 	// Clients keeps the service clients that may call the OAuth routes

@@ -190,8 +190,11 @@ func (v *Verifier) Verify(ctx context.Context, raw string) (*tokenmanager.Claims
 func heartbeat(maxStaleness time.Duration) time.Duration { return maxStaleness / 4 }
 
 // Ready reports whether the set is loaded, the stream is live and the
-// server's last confirmation is within MaxStaleness.
-func (v *Verifier) Ready() bool { return v.ready.Load() && v.live.Load() && v.fresh.Within() }
+// server's last confirmation is within MaxStaleness (with StatusList:
+// whether the keys are loaded).
+func (v *Verifier) Ready() bool {
+	return v.ready.Load() && v.live.Load() && (v.opts.StatusList || v.fresh.Within())
+}
 
 // Close stops following the server.
 func (v *Verifier) Close() error {
