@@ -187,6 +187,13 @@ func TestSSFPushAndPoll(t *testing.T) {
 	}
 	push.mu.Unlock()
 	checkTally(t, "poll", tally(t, r.pollAll(poll, 11)), pollWant)
+	metrics := string(send(t, "GET", s.URL+"/metrics", "", http.StatusOK))
+	for _, m := range []string{`tokenmanager_ssf_events_delivered_total{delivery="push"}`, `tokenmanager_ssf_events_delivered_total{delivery="poll"}`,
+		"tokenmanager_ssf_push_failures_total", `tokenmanager_ssf_events_queued_total{event="` + sessionRevoked + `"} 12`} {
+		if !strings.Contains(metrics, m) {
+			t.Errorf("/metrics lacks %s", m)
+		}
+	}
 }
 
 // TestSSFSharedStore: on Redis, a stream created on instance A gets, by
