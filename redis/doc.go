@@ -19,6 +19,7 @@
 //	tm:u:<subject>:s    zset    the subject's session ids by creation time;
 //	                            PXAT the latest RefreshExpiresAt of its sessions
 //	tm:keyset           string  the key set (JSON); no TTL
+//	tm:format           string  the layout's format (FormatVersion); absent = 1
 //	tm:{c}:e:<entry>    string  a cancellation "before expires" (Unix ms);
 //	                            PXAT its ExpiresAt; <entry> is Cancellation.Key()
 //	tm:{c}:all          hash    every cancellation, entry -> "before expires"

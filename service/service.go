@@ -76,6 +76,7 @@ func start(ctx context.Context, store tokenmanager.Store, opts Options) (*Servic
 		return nil, err
 	}
 	s := &Service{opts: opts, store: store, feed: feed}
+	setStoreLogger(store, opts.Logger)
 	s.startGuard(ctx)
 	for backoff := 100 * time.Millisecond; ; backoff = min(2*backoff, 5*time.Second) {
 		err = s.build(ctx)
@@ -108,6 +109,9 @@ func permanent(err error) bool {
 // build loads the keys and builds the codec, the replica and the manager.
 func (s *Service) build(ctx context.Context) error {
 	o := s.opts
+	if err := upgradeFormat(ctx, s.store); err != nil {
+		return err
+	}
 	keys, err := signingKeys(ctx, s.store, o)
 	if err != nil {
 		return err

@@ -255,6 +255,7 @@ func (m *Main) serve() error {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	m.metrics.register(reg)
+	registerStoreMetrics(reg, m.store)
 	if m.clockOffset != nil {
 		reg.MustRegister(m.clockOffset)
 	}
@@ -287,6 +288,7 @@ func (m *Main) serve() error {
 	admin.HandleFunc("POST /admin/keys/rotate", m.handleRotate)
 	admin.HandleFunc("POST /admin/keys/{kid}/revoke", m.handleRevoke)
 	admin.HandleFunc("GET /admin/keys", m.handleKeys)
+	admin.HandleFunc("GET /admin/backup", m.handleBackup)
 	return m.serveAdmin(admin)
 }
 
