@@ -122,3 +122,33 @@ func TestPushRefusedSETIsDropped(t *testing.T) {
 		t.Fatalf("%d pushes, want 2 (the refused SET must not be retried)", calls.Load())
 	}
 }
+
+// TestSlowReceiverHoldsUpNoOther: a receiver that never answers does not
+// delay another stream's pushes.
+func TestSlowReceiverHoldsUpNoOther(t *testing.T) {
+	f := newFixture(t, nil)
+	release := make(chan struct{})
+	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	defer slow.Close()
+	defer close(release)
+	fast := newReceiver(t)
+	pushStream(t, f, slow.URL) // the older stream: first in every round
+	pushStream(t, f, fast.URL)
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan struct{})
+	go func() { defer close(done); f.tx.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+	f.tx.OnAccountChange(t.Context(), tokenmanager.AccountChange{Kind: tokenmanager.AccountEnabled, Username: "bob"})
+	deadline := time.Now().Add(2 * time.Second) // the push client's timeout is 5s
+	for len(fast.got()) == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("the fast receiver waited for the slow one")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
