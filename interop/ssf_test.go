@@ -58,6 +58,9 @@ func tally(t *testing.T, evs map[string]secEvent) expected {
 		if strings.Contains(typ, "/caep/") && p["event_timestamp"] == nil {
 			t.Errorf("%s without event_timestamp (CAEP 1.0 §2)", typ)
 		}
+		if reason, _ := p["reason_admin"].(map[string]any); strings.Contains(typ, "/caep/") && len(reason) == 0 {
+			t.Errorf("%s without reason_admin (CAEP interoperability profile §4)", typ)
+		}
 		if typ == credentialChange && (p["credential_type"] != "password" || p["change_type"] != "update") {
 			t.Errorf("credential-change payload %v", p)
 		}
