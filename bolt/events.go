@@ -166,21 +166,23 @@ func (s *Store) AckEvents(ctx context.Context, streamID string, jtis []string) e
 			return nil
 		}
 		q := qs.Bucket([]byte(streamID))
+		// Oldest first, stopping once every jti is found: receivers
+		// acknowledge the oldest SETs, so this reads only the head.
 		var gone [][]byte
-		err := q.ForEach(func(k, v []byte) error {
+		c := q.Cursor()
+		for k, v := c.First(); k != nil && len(gone) < len(jtis); k, v = c.Next() {
 			for _, j := range jtis {
 				if bytes.Contains(v, []byte(`"jti":"`+j+`"`)) {
 					gone = append(gone, append([]byte(nil), k...))
 					break
 				}
 			}
-			return nil
-		})
+		}
 		for _, k := range gone {
 			if err := q.Delete(k); err != nil {
 				return err
 			}
 		}
-		return err
+		return nil
 	})
 }

@@ -58,6 +58,9 @@ func tally(t *testing.T, evs map[string]secEvent) expected {
 		if strings.Contains(typ, "/caep/") && p["event_timestamp"] == nil {
 			t.Errorf("%s without event_timestamp (CAEP 1.0 §2)", typ)
 		}
+		if reason, _ := p["reason_admin"].(map[string]any); strings.Contains(typ, "/caep/") && len(reason) == 0 {
+			t.Errorf("%s without reason_admin (CAEP interoperability profile §4)", typ)
+		}
 		if typ == credentialChange && (p["credential_type"] != "password" || p["change_type"] != "update") {
 			t.Errorf("credential-change payload %v", p)
 		}
@@ -187,6 +190,13 @@ func TestSSFPushAndPoll(t *testing.T) {
 	}
 	push.mu.Unlock()
 	checkTally(t, "poll", tally(t, r.pollAll(poll, 11)), pollWant)
+	metrics := string(send(t, "GET", s.URL+"/metrics", "", http.StatusOK))
+	for _, m := range []string{`tokenmanager_ssf_events_delivered_total{delivery="push"}`, `tokenmanager_ssf_events_delivered_total{delivery="poll"}`,
+		"tokenmanager_ssf_push_failures_total", `tokenmanager_ssf_events_queued_total{event="` + sessionRevoked + `"} 12`} {
+		if !strings.Contains(metrics, m) {
+			t.Errorf("/metrics lacks %s", m)
+		}
+	}
 }
 
 // TestSSFSharedStore: on Redis, a stream created on instance A gets, by

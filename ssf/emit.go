@@ -21,19 +21,20 @@ func (t *Transmitter) OnCancel(c tokenmanager.Cancellation) {
 	ctx, cancel := context.WithTimeout(context.Background(), hookTimeout)
 	defer cancel()
 	var sub map[string]any
+	var reason string
 	switch c.Kind {
 	case tokenmanager.KindSession:
 		user := ""
 		if s, err := t.cfg.Sessions.Session(ctx, c.ID); err == nil {
 			user = s.Subject
 		}
-		sub = t.sessionSubject(user, c.ID)
+		sub, reason = t.sessionSubject(user, c.ID), reasonSession
 	case tokenmanager.KindSubject:
-		sub = t.userSubject(c.ID)
+		sub, reason = t.userSubject(c.ID), reasonSubject
 	default:
 		return
 	}
-	t.emit(ctx, event{typ: EventSessionRevoked, subject: sub, payload: t.stamp(nil)})
+	t.emit(ctx, event{typ: EventSessionRevoked, subject: sub, payload: t.stamp(adminReason(reason, nil))})
 }
 
 // OnAccountChange turns an account change into its event: CAEP
@@ -46,7 +47,7 @@ func (t *Transmitter) OnAccountChange(ctx context.Context, ch tokenmanager.Accou
 	switch ch.Kind {
 	case tokenmanager.AccountPasswordChanged:
 		ev.typ = EventCredentialChange
-		ev.payload = t.stamp(map[string]any{"credential_type": "password", "change_type": "update"})
+		ev.payload = t.stamp(adminReason(reasonPassword, map[string]any{"credential_type": "password", "change_type": "update"}))
 	case tokenmanager.AccountDisabled:
 		ev.typ = EventAccountDisabled
 	case tokenmanager.AccountEnabled:
@@ -57,6 +58,23 @@ func (t *Transmitter) OnAccountChange(ctx context.Context, ch tokenmanager.Accou
 		return
 	}
 	t.emit(ctx, ev)
+}
+
+// The reason_admin of the CAEP events, which the CAEP interoperability
+// profile requires.
+const (
+	reasonSession  = "the session was cancelled (sign-out, a device ended, or a refresh token reused)"
+	reasonSubject  = "every session of the user was cancelled (an admin's cancel, disable or delete)"
+	reasonPassword = "the user changed their password"
+)
+
+// adminReason adds reason_admin (CAEP 1.0 §2: by language tag) to p.
+func adminReason(reason string, p map[string]any) map[string]any {
+	if p == nil {
+		p = map[string]any{}
+	}
+	p["reason_admin"] = map[string]string{"en": reason}
+	return p
 }
 
 // stamp adds event_timestamp (now, Unix seconds) to an event's payload.

@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/tokenmanager/tokenmanager"
@@ -18,82 +19,112 @@ const (
 	scanTimeout  = 10 * time.Second
 )
 
-// retry is a push stream's backoff after a failure.
-type retry struct {
-	at    time.Time     // no attempt before
-	delay time.Duration // the last delay, doubled at the next failure
-}
-
 // Run pushes the queued SETs of the enabled push streams until ctx ends:
 // each is POSTed to the stream's endpoint and removed from the queue once
-// the receiver answers 202. A stream whose receiver fails is retried with
-// exponential backoff (from 250ms up to MaxBackoff), its SETs kept in
-// order. Run it on every instance: a SET may then be pushed twice, which
-// RFC 8935 allows (receivers drop duplicates by jti).
+// the receiver answers 202. Each stream has its own goroutine, so a slow
+// or failing receiver holds up no other; one whose receiver fails is
+// retried with exponential backoff (from 250ms up to MaxBackoff), its
+// SETs kept in order. Run it on every instance: a SET may then be pushed
+// twice, which RFC 8935 allows (receivers drop duplicates by jti).
 func (t *Transmitter) Run(ctx context.Context) {
-	backoff := map[string]*retry{}
+	var (
+		wg      sync.WaitGroup
+		mu      sync.Mutex
+		running = map[string]bool{}
+	)
+	defer wg.Wait()
 	for ctx.Err() == nil {
 		woken := t.woken()
-		next := t.pushAll(ctx, backoff)
-		timer := time.NewTimer(next)
-		select {
-		case <-ctx.Done():
-		case <-woken:
-		case <-timer.C:
+		for _, id := range t.pushStreams(ctx) {
+			mu.Lock()
+			if !running[id] {
+				running[id] = true
+				wg.Go(func() {
+					t.pushLoop(ctx, id)
+					mu.Lock()
+					delete(running, id)
+					mu.Unlock()
+				})
+			}
+			mu.Unlock()
 		}
-		timer.Stop()
+		sleep(ctx, woken, pushRescan)
 	}
 }
 
-// pushAll makes one round over the streams and returns how long to wait
-// before the next.
-func (t *Transmitter) pushAll(ctx context.Context, backoff map[string]*retry) time.Duration {
+// pushStreams lists the ids of the enabled push streams.
+func (t *Transmitter) pushStreams(ctx context.Context) []string {
 	sctx, cancel := context.WithTimeout(ctx, scanTimeout)
+	defer cancel()
 	streams, err := t.cfg.Store.EventStreams(sctx)
-	cancel()
 	if err != nil {
-		return pushRescan
+		return nil
 	}
-	next, now := pushRescan, t.cfg.Now()
+	var ids []string
 	for _, s := range streams {
-		if s.Method != MethodPush || s.Status != StatusEnabled {
-			continue
+		if pushable(s) {
+			ids = append(ids, s.ID)
 		}
-		if r := backoff[s.ID]; r != nil && now.Before(r.at) {
-			next = min(next, r.at.Sub(now))
-			continue
-		}
-		if t.pushStream(ctx, s) {
-			delete(backoff, s.ID)
-			continue
-		}
-		r := backoff[s.ID]
-		if r == nil {
-			r = &retry{}
-			backoff[s.ID] = r
-		}
-		r.delay = min(max(2*r.delay, firstBackoff), t.cfg.MaxBackoff)
-		r.at = t.cfg.Now().Add(r.delay)
-		next = min(next, r.delay)
 	}
-	return next
+	return ids
 }
 
-// pushStream pushes the stream's queued SETs in order; it reports false
-// at the first that could not be delivered.
-func (t *Transmitter) pushStream(ctx context.Context, s *tokenmanager.EventStream) bool {
+func pushable(s *tokenmanager.EventStream) bool {
+	return s.Method == MethodPush && s.Status == StatusEnabled
+}
+
+// pushLoop delivers one stream's SETs until ctx ends or the stream is
+// deleted, paused, disabled or turned to poll. It reads the stream again
+// each time, so a new endpoint or header applies at once.
+func (t *Transmitter) pushLoop(ctx context.Context, id string) {
+	var delay time.Duration
+	for ctx.Err() == nil {
+		woken := t.woken()
+		s, err := t.cfg.Store.EventStream(ctx, id)
+		if err == nil && !pushable(s) || tokenmanager.ErrorCode(err) == tokenmanager.ENotFound {
+			return
+		}
+		if err == nil {
+			if ok, full := t.pushStream(ctx, s); ok {
+				delay = 0
+				if !full { // a full batch: more may wait
+					sleep(ctx, woken, pushRescan)
+				}
+				continue
+			}
+		}
+		delay = min(max(2*delay, firstBackoff), t.cfg.MaxBackoff)
+		sleep(ctx, nil, delay) // new SETs do not cut a backoff short
+	}
+}
+
+// sleep waits for d, ctx's end, or woken (when not nil).
+func sleep(ctx context.Context, woken <-chan struct{}, d time.Duration) {
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	select {
+	case <-ctx.Done():
+	case <-woken:
+	case <-timer.C:
+	}
+}
+
+// pushStream pushes up to pushBatch of the stream's queued SETs in order;
+// it reports ok false at the first that could not be delivered, and full
+// when it pushed a whole batch.
+func (t *Transmitter) pushStream(ctx context.Context, s *tokenmanager.EventStream) (ok, full bool) {
 	evs, err := t.cfg.Store.PendingEvents(ctx, s.ID, pushBatch)
 	if err != nil {
-		return false
+		return false, false
 	}
 	for _, e := range evs {
 		delivered, refused := t.push(ctx, s, e)
 		if !delivered && !refused {
 			t.metrics.failed.Inc()
-			return false
+			return false, false
 		}
 		if err := t.cfg.Store.AckEvents(ctx, s.ID, []string{e.JTI}); err != nil {
-			return false
+			return false, false
 		}
 		if refused {
 			t.metrics.dropped.Inc()
@@ -101,7 +132,7 @@ func (t *Transmitter) pushStream(ctx context.Context, s *tokenmanager.EventStrea
 			t.metrics.delivered.WithLabelValues("push").Inc()
 		}
 	}
-	return true
+	return true, len(evs) == pushBatch
 }
 
 // push POSTs one SET. It reports delivered on 202 (RFC 8935 §2.2), and
