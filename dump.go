@@ -21,6 +21,19 @@ type Record struct {
 	Session      *Session
 	Cancellation *Cancellation
 	Client       *Client
+	StatusList   *StatusListRecord
+}
+
+// StatusListRecord is one Token Status List as a store keeps it: how many
+// entries are reserved, the bits (as StatusStore.StatusList returns them)
+// and when the list may be dropped. Copying it keeps the entries of
+// cancelled tokens set and keeps new tokens off the indices already
+// handed out.
+type StatusListRecord struct {
+	ID        string    `json:"id"`
+	Reserved  uint64    `json:"reserved"`
+	Bits      []byte    `json:"bits"`
+	ExpiresAt time.Time `json:"expires_at"`
 }
 
 // Exporter is implemented by stores that can list everything they keep, so
@@ -29,7 +42,8 @@ type Exporter interface {
 	// Export calls fn with every record that is still of use at now: the
 	// key set first (the records after it may need it), then the accounts,
 	// the sessions whose refresh token has not expired and the
-	// cancellations that have not, and the service clients. A store that
+	// cancellations that have not, the service clients and the Token
+	// Status Lists that have not expired. A store that
 	// can reads one consistent
 	// snapshot; an error from fn stops the export and is returned.
 	Export(ctx context.Context, now time.Time, fn func(Record) error) error
@@ -50,6 +64,7 @@ type ImportCounts struct {
 	Sessions      int `json:"sessions"`
 	Cancellations int `json:"cancellations"`
 	Clients       int `json:"clients"`
+	StatusLists   int `json:"status_lists"`
 }
 
 // Import copies what src exports into dst, through dst's own methods, so
@@ -81,6 +96,9 @@ func importRecord(ctx context.Context, dst Store, r Record, n *ImportCounts) err
 	case r.Client != nil:
 		n.Clients++
 		return importClient(ctx, dst, r.Client)
+	case r.StatusList != nil:
+		n.StatusLists++
+		return importStatusList(ctx, dst, r.StatusList)
 	}
 	return Errorf(EInvalid, "an empty record")
 }
@@ -111,4 +129,29 @@ func importClient(ctx context.Context, dst Store, c *Client) error {
 		return Errorf(EInvalid, "the target store cannot keep service clients")
 	}
 	return conflictSays(cs.CreateClient(ctx, c), "client "+c.ID)
+}
+
+// importStatusList reserves the list's entries in dst, which must not hold
+// the list yet, and sets the bits that are set in l.
+func importStatusList(ctx context.Context, dst Store, l *StatusListRecord) error {
+	ss, ok := dst.(StatusStore)
+	if !ok {
+		return Errorf(EInvalid, "the target store cannot keep Token Status Lists")
+	}
+	first, err := ss.ReserveStatusIndices(ctx, l.ID, l.Reserved, l.ExpiresAt)
+	if err != nil {
+		return err
+	} else if first != 0 {
+		return Errorf(EConflict, "the target store already holds status list %s: import only into an empty store", l.ID)
+	}
+	var refs []StatusRef
+	for i := range uint64(len(l.Bits)) * 8 {
+		if l.Bits[i/8]&(1<<(i%8)) != 0 {
+			refs = append(refs, StatusRef{List: l.ID, Index: i, ExpiresAt: l.ExpiresAt})
+		}
+	}
+	if len(refs) == 0 {
+		return nil
+	}
+	return ss.InvalidateStatus(ctx, refs)
 }

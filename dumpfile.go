@@ -21,6 +21,7 @@ import (
 //	{"session":{…}}
 //	{"cancellation":{…}}
 //	{"client":{…}}
+//	{"status_list":{…}}
 //	{"end":4}
 
 // DumpVersion is the format of the dumps WriteDump writes; ReadDump refuses
@@ -35,12 +36,13 @@ type dumpHeader struct {
 // dumpLine is one line after the header. Its account and session forms
 // keep the fields that the domain types hide from their API JSON.
 type dumpLine struct {
-	KeySet       *KeySet       `json:"key_set,omitempty"`
-	Account      *dumpAccount  `json:"account,omitempty"`
-	Session      *dumpSession  `json:"session,omitempty"`
-	Cancellation *Cancellation `json:"cancellation,omitempty"`
-	Client       *dumpClient   `json:"client,omitempty"`
-	End          *int          `json:"end,omitempty"`
+	KeySet       *KeySet           `json:"key_set,omitempty"`
+	Account      *dumpAccount      `json:"account,omitempty"`
+	Session      *dumpSession      `json:"session,omitempty"`
+	Cancellation *Cancellation     `json:"cancellation,omitempty"`
+	Client       *dumpClient       `json:"client,omitempty"`
+	StatusList   *StatusListRecord `json:"status_list,omitempty"`
+	End          *int              `json:"end,omitempty"`
 }
 
 // dumpAccount and dumpSession convert to and from Account and Session, so a
@@ -97,7 +99,7 @@ func WriteDump(ctx context.Context, w io.Writer, src Exporter, now time.Time) er
 }
 
 func toDumpLine(r Record) dumpLine {
-	l := dumpLine{KeySet: r.KeySet, Cancellation: r.Cancellation}
+	l := dumpLine{KeySet: r.KeySet, Cancellation: r.Cancellation, StatusList: r.StatusList}
 	if r.Account != nil {
 		a := dumpAccount(*r.Account)
 		l.Account = &a
@@ -114,7 +116,7 @@ func toDumpLine(r Record) dumpLine {
 }
 
 func (l dumpLine) record() Record {
-	r := Record{KeySet: l.KeySet, Cancellation: l.Cancellation}
+	r := Record{KeySet: l.KeySet, Cancellation: l.Cancellation, StatusList: l.StatusList}
 	if l.Account != nil {
 		a := Account(*l.Account)
 		r.Account = &a
@@ -174,7 +176,8 @@ func checkEnd(want, got int) error {
 
 // emitLive passes r to fn unless it expired at now.
 func emitLive(r Record, now time.Time, fn func(Record) error) error {
-	if (r.Session != nil && r.Session.Expired(now)) || (r.Cancellation != nil && r.Cancellation.Expired(now)) {
+	if (r.Session != nil && r.Session.Expired(now)) || (r.Cancellation != nil && r.Cancellation.Expired(now)) ||
+		(r.StatusList != nil && !now.Before(r.StatusList.ExpiresAt)) {
 		return nil
 	}
 	return fn(r)

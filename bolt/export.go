@@ -18,7 +18,7 @@ var _ tokenmanager.Exporter = (*Store)(nil)
 func (s *Store) Export(ctx context.Context, now time.Time, fn func(tokenmanager.Record) error) error {
 	return s.view(ctx, func(tx *bbolt.Tx) error {
 		for _, step := range []func(*bbolt.Tx, time.Time, func(tokenmanager.Record) error) error{
-			exportKeySet, exportAccounts, exportSessions, exportCancellations, exportClients,
+			exportKeySet, exportAccounts, exportSessions, exportCancellations, exportClients, exportStatusLists,
 		} {
 			if err := ctx.Err(); err != nil {
 				return err
@@ -84,5 +84,24 @@ func exportClients(tx *bbolt.Tx, _ time.Time, fn func(tokenmanager.Record) error
 			return err
 		}
 		return fn(tokenmanager.Record{Client: c})
+	})
+}
+
+// exportStatusLists reads the status lists bucket (created on first use)
+// and skips the lists that expired.
+func exportStatusLists(tx *bbolt.Tx, now time.Time, fn func(tokenmanager.Record) error) error {
+	b := tx.Bucket(bucketStatus)
+	if b == nil {
+		return nil
+	}
+	return b.ForEach(func(k, v []byte) error {
+		rec := statusRecord(v)
+		if rec.expiry() <= now.UnixNano() {
+			return nil
+		}
+		return fn(tokenmanager.Record{StatusList: &tokenmanager.StatusListRecord{
+			ID: string(k), Reserved: rec.next(), ExpiresAt: time.Unix(0, rec.expiry()),
+			Bits: append([]byte(nil), rec[min(len(rec), statusHeader):]...),
+		}})
 	})
 }

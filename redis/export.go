@@ -24,6 +24,7 @@ var _ tm.Exporter = (*Store)(nil)
 func (s *Store) Export(ctx context.Context, now time.Time, fn func(tm.Record) error) error {
 	steps := []func(context.Context, time.Time, func(tm.Record) error) error{
 		s.exportKeySet, s.exportAccounts, s.exportSessions, s.exportCancellations, s.exportClients,
+		s.exportStatusLists,
 	}
 	for _, step := range steps {
 		if err := step(ctx, now, fn); err != nil {
@@ -99,6 +100,42 @@ func (s *Store) exportClients(ctx context.Context, _ time.Time, fn func(tm.Recor
 		}
 	}
 	return nil
+}
+
+// exportStatusLists finds the lists by their <prefix>:st:{id}:next keys
+// and reads each with StatusList and its expiry.
+func (s *Store) exportStatusLists(ctx context.Context, now time.Time, fn func(tm.Record) error) error {
+	prefix := s.k.p + ":st:{"
+	return s.scanKeys(ctx, prefix, func(keys []string) error {
+		for _, k := range keys {
+			id, ok := strings.CutSuffix(strings.TrimPrefix(k, prefix), "}:next")
+			if !ok {
+				continue // the bits key
+			}
+			if err := s.exportStatusList(ctx, id, now, fn); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+func (s *Store) exportStatusList(ctx context.Context, id string, now time.Time, fn func(tm.Record) error) error {
+	bits, size, err := s.StatusList(ctx, id)
+	if tm.ErrorCode(err) == tm.ENotFound {
+		return nil // expired meanwhile
+	} else if err != nil {
+		return err
+	}
+	exp, err := s.rdb.PExpireTime(ctx, s.k.statusNext(id)).Result()
+	if err != nil {
+		return unavailable(err, "cannot read a status list's expiry")
+	}
+	at := time.UnixMilli(exp.Milliseconds())
+	if exp <= 0 || !now.Before(at) {
+		return nil
+	}
+	return fn(tm.Record{StatusList: &tm.StatusListRecord{ID: id, Reserved: size, Bits: bits, ExpiresAt: at}})
 }
 
 // scanBatch is how many keys one SCAN step asks for, and one pipeline GETs.

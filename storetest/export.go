@@ -57,6 +57,12 @@ func fill(t *testing.T, s tokenmanager.Store, now time.Time) (accounts []*tokenm
 	for _, c := range cancels {
 		mustNil(t, s.Cancel(ctx, c), "Cancel")
 	}
+	if ss, ok := s.(tokenmanager.StatusStore); ok {
+		_, err := ss.ReserveStatusIndices(ctx, "1764403200", 20, now.Add(time.Hour))
+		mustNil(t, err, "ReserveStatusIndices")
+		refs := []tokenmanager.StatusRef{{List: "1764403200", Index: 3, ExpiresAt: exp}, {List: "1764403200", Index: 17, ExpiresAt: exp}}
+		mustNil(t, ss.InvalidateStatus(ctx, refs), "InvalidateStatus")
+	}
 	if cs, ok := s.(tokenmanager.ClientStore); ok {
 		c := &tokenmanager.Client{ID: "gateway", SecretHash: []byte{1, 2, 3}, Scopes: []string{"introspect", "events"}, CreatedAt: now}
 		mustNil(t, cs.CreateClient(ctx, c), "CreateClient")
@@ -72,7 +78,7 @@ func testDumpRoundTrip(t *testing.T, open ExportOpener) {
 	mustNil(t, tokenmanager.WriteDump(t.Context(), &dump, src, now), "WriteDump")
 	n, err := tokenmanager.Import(t.Context(), dst, tokenmanager.DumpReader(&dump), now)
 	mustNil(t, err, "Import")
-	sameValue(t, "import counts", n, tokenmanager.ImportCounts{KeySets: 1, Accounts: 2, Sessions: 3, Cancellations: 3, Clients: 1})
+	sameValue(t, "import counts", n, tokenmanager.ImportCounts{KeySets: 1, Accounts: 2, Sessions: 3, Cancellations: 3, Clients: 1, StatusLists: 1})
 	ks, err := dst.KeySet(t.Context())
 	mustNil(t, err, "KeySet")
 	sameKeySet(t, "imported key set", ks, newKeySet('x', now))
@@ -95,6 +101,13 @@ func testDumpRoundTrip(t *testing.T, open ExportOpener) {
 	mustNil(t, err, "Client")
 	sameValue(t, "imported client", c.SecretHash, []byte{1, 2, 3})
 	sameValue(t, "imported client's scopes", c.Scopes, []string{"introspect", "events"})
+	bits, size, err := dst.(tokenmanager.StatusStore).StatusList(t.Context(), "1764403200")
+	mustNil(t, err, "StatusList")
+	sameValue(t, "imported status list's reserved entries", size, uint64(20))
+	sameValue(t, "imported status list's bits", bits[:3], []byte{1 << 3, 0, 1 << 1})
+	next, err := dst.(tokenmanager.StatusStore).ReserveStatusIndices(t.Context(), "1764403200", 1, now.Add(time.Hour))
+	mustNil(t, err, "ReserveStatusIndices")
+	sameValue(t, "the next entry reserved after the import", next, uint64(20))
 }
 
 // sameExported fails unless s holds exactly the cancellations want at now.
