@@ -385,6 +385,8 @@ func (m *Main) Close() error {
 	}
 	if m.server != nil {
 		m.server.Shutdown(ctx)
+	} else if m.listener != nil {
+		m.listener.Close() // a start that failed before serving
 	}
 	if m.admin != nil {
 		m.admin.Shutdown(ctx)
