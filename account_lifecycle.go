@@ -64,6 +64,7 @@ func (a *Accounts) ChangePassword(ctx context.Context, tokens TokenCanceller, us
 	} else if err != nil {
 		return storeError(err, "cannot change the password")
 	}
+	a.changed(ctx, AccountPasswordChanged, acc.Username)
 	return tokens.CancelOtherSessions(ctx, acc.Username, keep)
 }
 
@@ -86,14 +87,22 @@ func (a *Accounts) Disable(ctx context.Context, tokens TokenCanceller, username 
 	if err != nil {
 		return err
 	}
-	return tokens.CancelSubject(ctx, name)
+	if err := tokens.CancelSubject(ctx, name); err != nil {
+		return err
+	}
+	a.changed(ctx, AccountDisabled, name)
+	return nil
 }
 
 // Enable lets a disabled user sign in again; tokens cancelled by Disable
 // stay cancelled. An unknown user is ENotFound.
 func (a *Accounts) Enable(ctx context.Context, username string) error {
-	_, err := a.setDisabled(ctx, username, false)
-	return err
+	name, err := a.setDisabled(ctx, username, false)
+	if err != nil {
+		return err
+	}
+	a.changed(ctx, AccountEnabled, name)
+	return nil
 }
 
 // Delete removes the account and cancels every token of the user, so that
@@ -109,7 +118,11 @@ func (a *Accounts) Delete(ctx context.Context, tokens TokenCanceller, username s
 	if err := tokens.CancelSubject(ctx, name); err != nil {
 		return err
 	}
-	return storeError(a.store.DeleteAccount(ctx, name), "cannot delete the account")
+	if err := a.store.DeleteAccount(ctx, name); err != nil {
+		return storeError(err, "cannot delete the account")
+	}
+	a.changed(ctx, AccountDeleted, name)
+	return nil
 }
 
 // Confirm re-reads the account that a sign-in has just started a session

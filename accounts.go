@@ -63,6 +63,11 @@ type Accounts struct {
 	now     func() time.Time
 	dummy   string    // a hash to check against for unknown users
 	gate    *hashGate // bounds the argon2id runs in flight by memory
+
+	// OnChange, when set, is called after each successful password
+	// change, disable, enable and deletion (the Shared Signals
+	// transmitter turns them into events). Set it before first use.
+	OnChange func(context.Context, AccountChange)
 }
 
 // NewAccounts returns the account service; limiter may be nil (no limit).

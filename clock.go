@@ -78,7 +78,7 @@ func (c *Clock) Sync(ctx context.Context, src TimeSource) error {
 // tokens it signs carry times that verifiers elsewhere read with their own
 // clocks, so it should not take traffic until its clock is fixed.
 func (c *Clock) Check(limit time.Duration) error {
-	off, unc, ok := c.Offset()
+	off, _, ok := c.Offset()
 	if !ok {
 		return fmt.Errorf("the clock has not been compared with the store's yet")
 	}
@@ -87,8 +87,8 @@ func (c *Clock) Check(limit time.Duration) error {
 		if off < 0 {
 			dir = "ahead of"
 		}
-		return fmt.Errorf("this machine's clock is %s %s the store's (more than %s allowed; uncertainty %s): fix its time synchronisation",
-			off.Abs().Round(100*time.Millisecond), dir, limit, unc)
+		return fmt.Errorf("this machine's clock is %s %s the store's (more than %s allowed): fix its time synchronisation",
+			off.Abs().Round(100*time.Millisecond), dir, limit)
 	}
 	return nil
 }

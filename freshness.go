@@ -1,7 +1,6 @@
 package tokenmanager
 
 import (
-	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -23,22 +22,18 @@ type Confirmer interface {
 }
 
 // Freshness tracks when a replica of the cancelled set was last confirmed
-// current, and whether that was at most Max ago. Within costs one atomic
-// load on the hot path while confirmations keep coming: a timer clears the
-// "fresh" flag half of Max after the last confirmation, and only then does
-// Within read the clock. The timer may run late by up to Max/2 before the
-// bound is at risk. The zero value is not usable; use Init.
+// current, and whether that was at most Max ago. Within reads the
+// monotonic clock on every call (a vDSO call, tens of nanoseconds): an
+// earlier version trusted a flag that a timer cleared, and under a loaded
+// machine the timer ran late enough to let a replica answer past its
+// bound. The zero value is not usable; use Init.
 type Freshness struct {
 	max   time.Duration
 	now   func() time.Time
 	epoch time.Time
 
-	at    atomic.Int64 // last confirmation, nanoseconds after epoch
-	seen  atomic.Bool  // at least one confirmation
-	fresh atomic.Bool  // confirmed less than max/2 ago, on the timer's word
-
-	mu    sync.Mutex
-	timer *time.Timer
+	at   atomic.Int64 // last confirmation, nanoseconds after epoch
+	seen atomic.Bool  // at least one confirmation
 }
 
 // Init readies f for a staleness bound of max on the clock now (time.Now
@@ -67,25 +62,6 @@ func (f *Freshness) Confirm(at time.Time) {
 		}
 	}
 	f.seen.Store(true)
-	f.arm()
-}
-
-// arm sets the fresh flag while the last confirmation is less than max/2
-// old, and the timer that clears it; it is also the timer's function.
-func (f *Freshness) arm() {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	left := f.max/2 - f.Age()
-	if left <= 0 {
-		f.fresh.Store(false)
-		return
-	}
-	f.fresh.Store(true)
-	if f.timer == nil {
-		f.timer = time.AfterFunc(left, f.arm)
-		return
-	}
-	f.timer.Reset(left)
 }
 
 // Age returns how long ago the last confirmation was; a very long time
@@ -101,6 +77,4 @@ func (f *Freshness) Age() time.Duration {
 func (f *Freshness) Confirmed() bool { return f.seen.Load() }
 
 // Within reports whether the last confirmation is at most Max old.
-func (f *Freshness) Within() bool {
-	return f.fresh.Load() || f.Age() <= f.max
-}
+func (f *Freshness) Within() bool { return f.Age() <= f.max }

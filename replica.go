@@ -127,8 +127,13 @@ func (r *Replica) Usable() error {
 
 // Confirm implements Confirmer: every cancellation the store held at
 // moment at is in the replica. Staleness counts from the latest such
-// moment from the first call on; set MaxStaleness and Now before it.
+// moment from the first call on; set MaxStaleness and Now before it. With
+// MaxStaleness 0 no moment is recent enough, so confirmations are ignored
+// and the replica answers while live and refuses once cut off.
 func (r *Replica) Confirm(at time.Time) {
+	if r.MaxStaleness <= 0 {
+		return
+	}
 	r.initOnce.Do(func() {
 		r.fresh.Init(r.MaxStaleness, r.Now)
 		r.beats.Store(true)
@@ -140,6 +145,9 @@ func (r *Replica) Confirm(at time.Time) {
 // 10ms, at most a second), so that a healthy store never lets the last
 // confirmation grow older than MaxStaleness, even on a loaded machine.
 func (r *Replica) Heartbeat() time.Duration {
+	if r.MaxStaleness <= 0 {
+		return time.Second
+	}
 	return min(max(r.MaxStaleness/4, 10*time.Millisecond), time.Second)
 }
 

@@ -3,6 +3,7 @@ package tokenmanager_test
 import (
 	"context"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -46,10 +47,15 @@ func TestReplicaStalenessFromConfirmation(t *testing.T) {
 		{"CutOffConfirmedTooLongAgo", 2 * maxStale, false, tokenmanager.OutageClosed, true},
 		{"OpenPolicyAnswersAnyway", 2 * maxStale, false, tokenmanager.OutageOpen, false},
 		{"NoConfirmationsLiveByHand", -1, true, tokenmanager.OutageClosed, false},
+		{"ZeroStalenessLive", 0, true, tokenmanager.OutageClosed, false},
+		{"ZeroStalenessCutOff", 0, false, tokenmanager.OutageClosed, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			r, _ := newReplica(t, maxStale)
+			if strings.HasPrefix(tt.name, "ZeroStaleness") {
+				r.MaxStaleness = 0
+			}
 			r.OnOutage = tt.policy
 			if tt.age >= 0 {
 				r.Confirm(time.Now().Add(-tt.age))

@@ -2,6 +2,7 @@ package tokenmanager
 
 import (
 	"strings"
+	"unicode"
 
 	"github.com/tokenmanager/tokenmanager/internal/confusables"
 )
@@ -38,5 +39,25 @@ func checkNewUsername(name string) error {
 // "admin", "admın" (dotless i) and "ɑdmin" (Latin alpha), have the same
 // skeleton. Stores index accounts by it, so that a new name whose
 // skeleton is an existing account's is refused (EConflict) atomically
-// with the check of the name itself.
-func UsernameSkeleton(name string) string { return confusables.Skeleton(name) }
+// with the check of the name itself. On top of UTS #39's skeleton, a dot
+// above on a letter that has one already (i, j: Soft_Dotted) is dropped,
+// one of the standard's optional checks (section 5.4): "admi̇n", what
+// "ADMİN" lower-cases to, is "admin" to a reader.
+func UsernameSkeleton(name string) string {
+	skel := confusables.Skeleton(name)
+	if !strings.ContainsRune(skel, combiningDotAbove) {
+		return skel
+	}
+	var b strings.Builder
+	prev := rune(0)
+	for _, r := range skel {
+		if r != combiningDotAbove || !unicode.Is(unicode.Soft_Dotted, prev) {
+			b.WriteRune(r)
+		}
+		prev = r
+	}
+	return b.String()
+}
+
+// combiningDotAbove is U+0307.
+const combiningDotAbove = '\u0307'

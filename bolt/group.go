@@ -88,6 +88,7 @@ func (s *Store) durable(ctx context.Context, fn func(*bbolt.Tx) error) error {
 	if w.panicV != nil {
 		panic(w.panicV)
 	}
+	s.writes.observe(w.err)
 	return w.err
 }
 
@@ -168,7 +169,7 @@ func (g *group) commit(batch []*write) {
 			continue
 		}
 		if err != nil {
-			err = tokenmanager.Wrap(tokenmanager.EUnavailable, err, "the store cannot read or write its file")
+			err = fileError(err)
 		} else {
 			g.commits.Add(1)
 			g.writes.Add(int64(len(batch)))

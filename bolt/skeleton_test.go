@@ -23,7 +23,10 @@ func TestSkeletonBackfill(t *testing.T) {
 	if err := s.CreateAccount(t.Context(), acc); err != nil {
 		t.Fatal(err)
 	}
-	err = s.db.Update(func(tx *bbolt.Tx) error { // as an older version left it
+	err = s.db.Update(func(tx *bbolt.Tx) error { // as an older version (format 1) left it
+		if err := tx.Bucket(bucketMeta).Put(keyVersion, []byte("1")); err != nil {
+			return err
+		}
 		if err := tx.DeleteBucket(bucketSkeletons); err != nil {
 			return err
 		}

@@ -39,20 +39,15 @@ var (
 		bucketSessionExpiry, bucketCancels, bucketCancelExpiry, bucketKeys, bucketSkeletons}
 )
 
-// formatVersion is the layout of the file; Open refuses a file written in
-// a layout it does not know rather than misread it.
-const formatVersion = "1"
-
-var keyVersion = []byte("version")
-
 // lockTimeout is how long Open waits for the file lock before it says that
 // another process holds it, instead of hanging.
 const lockTimeout = time.Second
 
 // Store is the embedded tokenmanager.Store, kept in one bbolt file.
 type Store struct {
-	db    *bbolt.DB
-	group group // commits concurrent durable writes together (group.go)
+	db     *bbolt.DB
+	group  group      // commits concurrent durable writes together (group.go)
+	writes writeState // tells when writes fail for want of room (diskfull.go)
 }
 
 var _ tokenmanager.Store = (*Store)(nil)
@@ -80,27 +75,19 @@ func Open(path string) (*Store, error) {
 	return s, nil
 }
 
-// init creates the buckets of a new file and checks the layout of an
-// existing one.
+// init creates the buckets of a new file, checks the format of an
+// existing one and upgrades an older one (format.go), in one transaction.
 func (s *Store) init() error {
 	return s.update(context.Background(), func(tx *bbolt.Tx) error {
+		if err := checkFormat(tx, s.db.Path()); err != nil {
+			return err
+		}
 		for _, name := range allBuckets {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 				return tokenmanager.Wrap(tokenmanager.EUnavailable, err, "cannot create the store's buckets")
 			}
 		}
-		if err := backfillSkeletons(tx); err != nil {
-			return err
-		}
-		meta := tx.Bucket(bucketMeta)
-		switch v := meta.Get(keyVersion); {
-		case v == nil:
-			return put(meta, keyVersion, []byte(formatVersion))
-		case string(v) != formatVersion:
-			return tokenmanager.Errorf(tokenmanager.EInternal,
-				"the store was written in format %q; this version reads only %q", v, formatVersion)
-		}
-		return nil
+		return upgradeFormat(tx)
 	})
 }
 
@@ -124,7 +111,9 @@ func (s *Store) Ping(ctx context.Context) error {
 // returns nil. fn's own error is returned as it is; a failure to begin or
 // commit means the disk failed, and is EUnavailable: nothing was stored.
 func (s *Store) update(ctx context.Context, fn func(*bbolt.Tx) error) error {
-	return s.run(ctx, s.db.Update, fn)
+	err := s.run(ctx, s.db.Update, fn)
+	s.writes.observe(err)
+	return err
 }
 
 // view runs fn in a read transaction, with update's error rules.
@@ -144,7 +133,7 @@ func (s *Store) run(ctx context.Context, tx func(func(*bbolt.Tx) error) error, f
 	if fnErr != nil {
 		return fnErr
 	} else if err != nil {
-		return tokenmanager.Wrap(tokenmanager.EUnavailable, err, "the store cannot read or write its file")
+		return fileError(err)
 	}
 	return nil
 }

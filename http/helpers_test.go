@@ -21,6 +21,7 @@ import (
 	"github.com/tokenmanager/tokenmanager/bolt"
 	tmhttp "github.com/tokenmanager/tokenmanager/http"
 	"github.com/tokenmanager/tokenmanager/jose"
+	"github.com/tokenmanager/tokenmanager/ssf"
 )
 
 // fastArgon keeps password hashing cheap in tests.
@@ -29,6 +30,7 @@ var fastArgon = tokenmanager.Argon2Params{Memory: 64, Time: 1, Threads: 1, KeyLe
 const (
 	statusBase = "https://tm.test/statuslists/"
 	issuer     = "https://tm.test"
+	ssfIssuer  = "https://tm.test"
 	password   = "correct horse battery"
 )
 
@@ -93,6 +95,10 @@ func newEnv(t testing.TB, opts ...func(*setup)) *env {
 	if ss, ok := e.store.(tokenmanager.StatusStore); ok {
 		e.mgr.Status = tokenmanager.NewStatusLists(ss, statusBase, time.Hour)
 		e.srv.StatusLists, e.srv.SignStatusList = e.mgr.Status, codec.SignStatusList
+	}
+	if es, ok := e.store.(tokenmanager.EventStore); ok {
+		e.srv.SSF = ssf.New(ssf.Config{Store: es, Sessions: e.store, Sign: codec.SignSET, Issuer: ssfIssuer,
+			SubjectIssuer: issuer, LongPoll: 5 * time.Second, Now: e.clock.Now, Logger: logger})
 	}
 	if st.server != nil {
 		st.server(e.srv)

@@ -62,6 +62,7 @@ func (s *Server) publicRoutes() []route {
 	if s.StatusLists != nil && s.SignStatusList != nil {
 		rs = append(rs, route{"GET /statuslists/{id}", anyone, s.statusList})
 	}
+	rs = append(rs, s.ssfRoutes()...)
 	return append(rs, s.adminRoutes(admin)...)
 }
 

@@ -8,6 +8,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/tokenmanager/tokenmanager"
+	"github.com/tokenmanager/tokenmanager/ssf"
 )
 
 // Server is the HTTP server of TokenManager: every route of the HTTP
@@ -68,7 +69,7 @@ type Server struct {
 	// Events receives every cancellation for GET /events/cancellations.
 	// When nil the Server makes one fed by Manager.OnCancel, which sees
 	// this instance's cancellations only; with a shared store, also feed
-	// it from the replica's hooks (Applied: Publish, Reload: DropAll) so
+	// it from the replica's hooks (Applied and Missed: Publish) so
 	// that other instances' cancellations reach it too.
 	Events *Hub
 	// Clients keeps the service clients that may call the OAuth routes
@@ -83,6 +84,11 @@ type Server struct {
 	StatusLists    *tokenmanager.StatusLists
 	SignStatusList func(sub string, iat, exp time.Time, ttl time.Duration, bits int, lst string) (string, error)
 	StatusListTTL  time.Duration
+	// SSF is the Shared Signals transmitter: when set, the Server serves
+	// its routes (routes_ssf.go) and feeds it every cancellation this
+	// instance makes (Manager.OnCancel) and every account change
+	// (Accounts.OnChange).
+	SSF *ssf.Transmitter
 
 	statusCache sync.Map // list id -> *compressedList (routes_status.go)
 
@@ -130,6 +136,7 @@ func (s *Server) init() {
 		s.Events = &Hub{}
 	}
 	s.countCancellations()
+	s.chainSSF()
 	s.admitRefreshes()
 	s.public = s.build("", s.publicRoutes(), s.pages())
 	s.operator = s.build("socket ", s.operatorRoutes(), nil)

@@ -34,6 +34,8 @@ func TestNewUsernames(t *testing.T) {
 		{"DotlessI", "admın", 409, tokenmanager.EConflict},
 		{"LatinAlpha", "ɑdmin", 409, tokenmanager.EConflict},
 		{"RNForM", "adrnin", 409, tokenmanager.EConflict},
+		{"TurkishCapitalIDotted", "ADMİN", 409, tokenmanager.EConflict}, // lower-cases to i + U+0307
+		{"DotlessIWithDotAbove", "adm\u0131\u0307n", 409, tokenmanager.EConflict},
 		{"WholeScriptCyrillic", "\u0440\u0430\u0443", 409, tokenmanager.EConflict}, // рау
 		{"AnotherCyrillicName", "алиса", 201, ""},
 		{"ThreeDots", "...", 201, ""},

@@ -12,8 +12,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 )
 
@@ -244,7 +244,7 @@ func checkAccessible(t *testing.T, ctx context.Context, name string) {
 			return err
 		}),
 		chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-			_, err := chromedp.Evaluate[bool](string(src) + ";true")(ctx, tg)
+			_, err := chromedp.Evaluate[bool](string(src)+";true")(ctx, tg)
 			return err
 		}))
 	violations := read(t, ctx, "axe on the "+name+" page", chromedp.Evaluate[[]string](check, chromedp.EvalAwaitPromise))

@@ -58,6 +58,7 @@ func walk(t *testing.T, w *walker, s *server) {
 	walkOperations(w)
 	root := walkAccounts(t, w, "root")
 	alice := walkAccounts(t, w, "alice")
+	walkSSF(t, w, root, alice)
 	walkTokens(t, w, root, alice, "alice")
 	walkClients(t, w, s, alice)
 	walkAdmin(t, w, root, "bob")

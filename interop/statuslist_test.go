@@ -235,4 +235,3 @@ func TestStatusListSharedStore(t *testing.T) {
 	b := startServer(t, "--store", redis.URL())
 	statusWalk(t, a, b)
 }
-

@@ -1,7 +1,10 @@
 package jose
 
 import (
+	"encoding/base64"
+	"encoding/json"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 )
@@ -49,6 +52,13 @@ func TestStagedRotationSigns(t *testing.T) {
 			if got.KeyID != tc.kid {
 				t.Fatalf("signed by %s, want %s", got.KeyID, tc.kid)
 			}
+			list, err := c.SignStatusList("https://tm.test/statuslists/1", tc.iat, tc.iat.Add(time.Hour), time.Minute, 1, "eNoDAAAAAAE")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if kid := headerKid(t, list); kid != tc.kid {
+				t.Fatalf("status list signed by %s, want %s", kid, tc.kid)
+			}
 		})
 	}
 	now := epoch.Add(time.Minute)
@@ -62,4 +72,16 @@ func TestStagedRotationSigns(t *testing.T) {
 			t.Fatalf("signer at %v is %s, want the emergency key", iat, k.ID)
 		}
 	}
+}
+
+// headerKid returns the kid of a compact JWS.
+func headerKid(t *testing.T, raw string) string {
+	t.Helper()
+	h, _, _ := strings.Cut(raw, ".")
+	b, err := base64.RawURLEncoding.DecodeString(h)
+	var hdr struct{ Kid string }
+	if err != nil || json.Unmarshal(b, &hdr) != nil {
+		t.Fatalf("header %q: %v", h, err)
+	}
+	return hdr.Kid
 }

@@ -12,12 +12,13 @@ import (
 // (draft-ietf-oauth-status-list, JWT format).
 const StatusListType = "statuslist+jwt"
 
-// SignStatusList returns a Status List Token signed with the active key (a
-// key of the JWKS, unless it is an HS256 secret): sub is the list's uri,
+// SignStatusList returns a Status List Token signed with the key active at
+// iat (a key of the JWKS, unless it is an HS256 secret; during a staged
+// rotation the current key, which every cached JWKS holds): sub is the list's uri,
 // lst the base64url of the zlib-compressed entries, each bits wide; a
 // verifier may cache it for ttl and must not use it after exp.
 func (c *Codec) SignStatusList(sub string, iat, exp time.Time, ttl time.Duration, bits int, lst string) (string, error) {
-	k := c.keys.Load().active
+	k := c.keys.Load().signs.signer(iat)
 	t := jwt.NewWithClaims(k.method, jwt.MapClaims{
 		"sub": sub, "iat": iat.Unix(), "exp": exp.Unix(), "ttl": int64(ttl / time.Second),
 		"status_list": map[string]any{"bits": bits, "lst": lst},

@@ -19,12 +19,18 @@
 //	tm:u:<subject>:s    zset    the subject's session ids by creation time;
 //	                            PXAT the latest RefreshExpiresAt of its sessions
 //	tm:keyset           string  the key set (JSON); no TTL
+//	tm:format           string  the layout's format (FormatVersion); absent = 1
 //	tm:{c}:e:<entry>    string  a cancellation "before expires" (Unix ms);
 //	                            PXAT its ExpiresAt; <entry> is Cancellation.Key()
 //	tm:{c}:all          hash    every cancellation, entry -> "before expires"
 //	tm:{c}:exp          zset    every cancellation, entry by expiry (for Sweep)
 //	tm:{c}:feed         stream  the change feed, XADD MAXLEN ~ N
 //	tm:{c}:seq          string  the number of the feed's last entry
+//	tm:{c}:life         string  the longest token lifetime (ms) any instance
+//	                            announced: the least a session or subject
+//	                            cancellation lives (only grows)
+//	tm:{c}:instances    hash    instance id -> "seen-ms settings-JSON", the
+//	                            settings every instance must agree on (Guard)
 //
 // Every key of the cancelled set carries the hash tag {c}, so that in a
 // Cluster they share one slot: the Cancel script writes the entry, the
@@ -58,6 +64,18 @@
 // turns that off where CONFIG is refused. A failover (Sentinel) to a
 // replica that had not received a write loses it too; the feed then sees
 // its count go back and every replica reloads.
+//
+// # Many instances, one clock
+//
+// Redis's clock (TIME on the node of the {c} slot) is the one clock of the
+// instances: a session's or subject's cut-off is stamped inside the Cancel
+// script (CancelCutoff), sweeps never remove what Redis's clock has not
+// expired by a second, and each instance corrects its own clock by the
+// offset it measures (Guard, Store.Time). Guard also registers the
+// instance's settings, compares them with the others', and checks that
+// Redis does not evict keys; the server is not ready while any of that
+// fails. The strict check reads the {c}:all hash, which has no TTL: an
+// evicting policy removes per-entry keys (which have one) first.
 //
 // # Change feed
 //

@@ -54,6 +54,9 @@ func (g *Guard) Check() error {
 // Run does a round every Every until ctx ends, then withdraws the
 // instance's registration.
 func (g *Guard) Run(ctx context.Context) {
+	if g.Check() != nil { // the first round failed (Redis down at start): retry at once
+		g.Round(ctx)
+	}
 	t := time.NewTicker(g.every())
 	defer t.Stop()
 	for {

@@ -8,6 +8,7 @@ func (k keys) account(name string) string     { return k.p + ":a:" + name }
 func (k keys) session(id string) string       { return k.p + ":s:" + id }
 func (k keys) subjectIndex(sub string) string { return k.p + ":u:" + sub + ":s" }
 func (k keys) keySet() string                 { return k.p + ":keyset" }
+func (k keys) format() string                 { return k.p + ":format" }
 func (k keys) entry(key string) string        { return k.entryPrefix() + key }
 func (k keys) entryPrefix() string            { return k.p + ":{c}:e:" }
 func (k keys) all() string                    { return k.p + ":{c}:all" }

@@ -22,7 +22,6 @@ import (
 	"time"
 
 	"github.com/tokenmanager/tokenmanager"
-	tmhttp "github.com/tokenmanager/tokenmanager/http"
 	"github.com/tokenmanager/tokenmanager/jose"
 )
 
@@ -107,7 +106,7 @@ type Verifier struct {
 	done chan struct{}
 }
 
-var _ tmhttp.Verifier = (*Verifier)(nil)
+var _ tokenmanager.Verifier = (*Verifier)(nil)
 
 // New fetches the key set of the server at baseURL, opens the event
 // stream and returns once the cancelled set is loaded; ctx bounds only
@@ -191,8 +190,11 @@ func (v *Verifier) Verify(ctx context.Context, raw string) (*tokenmanager.Claims
 func heartbeat(maxStaleness time.Duration) time.Duration { return maxStaleness / 4 }
 
 // Ready reports whether the set is loaded, the stream is live and the
-// server's last confirmation is within MaxStaleness.
-func (v *Verifier) Ready() bool { return v.ready.Load() && v.live.Load() && v.fresh.Within() }
+// server's last confirmation is within MaxStaleness (with StatusList:
+// whether the keys are loaded).
+func (v *Verifier) Ready() bool {
+	return v.ready.Load() && v.live.Load() && (v.opts.StatusList || v.fresh.Within())
+}
 
 // Close stops following the server.
 func (v *Verifier) Close() error {

@@ -29,5 +29,12 @@
 // the keys always come from the store (every instance signs and verifies
 // with the same set), and the defaults are the server's.
 //
+// On a shared Redis the service also keeps the instances in agreement
+// (agree.go): it corrects its clock by Redis's, registers the settings
+// that decide what is refused and compares them with the other instances',
+// checks that Redis does not evict keys, and Ready says why when any of
+// that fails. After a data loss in Redis it puts back the key set and the
+// cancellations it holds (restore.go).
+//
 // cmd/tokenmanager serve is this package plus HTTP, flags and commands.
 package service

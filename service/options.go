@@ -79,8 +79,23 @@ type Options struct {
 	// Logger receives what happens in the background: feed losses,
 	// reloads, retries (slog.Default when nil).
 	Logger *slog.Logger
-	// Now is the clock (time.Now when nil); tests set it.
+	// Now is the clock (time.Now when nil); tests set it. On a shared
+	// Redis store the service corrects it by Redis's clock (agree.go).
 	Now func() time.Time
+	// MaxClockOffset is how far Now may be from a shared store's clock
+	// before the service is not ready (DefaultMaxClockOffset).
+	MaxClockOffset time.Duration
+	// AllowEvictingRedis lets the service be ready on a Redis whose
+	// maxmemory-policy may evict keys (evicted cancellations let cancelled
+	// tokens back).
+	AllowEvictingRedis bool
+	// Settings are further settings that every instance on a shared store
+	// must agree on, by name (the server's --admins); the service compares
+	// its lifetimes, leeway, issuer, audience, algorithm and reuse grace.
+	Settings map[string]string
+	// OnClockOffset, when set, gets every offset measured to a shared
+	// store's clock (store minus local), for a metric.
+	OnClockOffset func(time.Duration)
 }
 
 // withDefaults returns o with every zero field set to its default and
@@ -112,6 +127,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.Now == nil {
 		o.Now = time.Now
+	}
+	if o.MaxClockOffset <= 0 {
+		o.MaxClockOffset = DefaultMaxClockOffset
 	}
 	return o
 }

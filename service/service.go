@@ -10,6 +10,7 @@ import (
 	"github.com/tokenmanager/tokenmanager"
 	"github.com/tokenmanager/tokenmanager/internal/wait"
 	"github.com/tokenmanager/tokenmanager/jose"
+	"github.com/tokenmanager/tokenmanager/redis"
 )
 
 // Service is a running Manager: its store, keys, replica and background
@@ -26,6 +27,7 @@ type Service struct {
 	keys      *keyReloader
 	ownsStore bool
 
+	guard     *redis.Guard // shared Redis only: clock, settings, eviction (agree.go)
 	cancel    context.CancelFunc
 	done      chan struct{}
 	closeOnce sync.Once
@@ -74,6 +76,8 @@ func start(ctx context.Context, store tokenmanager.Store, opts Options) (*Servic
 		return nil, err
 	}
 	s := &Service{opts: opts, store: store, feed: feed}
+	setStoreLogger(store, opts.Logger)
+	s.startGuard(ctx)
 	for backoff := 100 * time.Millisecond; ; backoff = min(2*backoff, 5*time.Second) {
 		err = s.build(ctx)
 		if err == nil || permanent(err) {
@@ -105,6 +109,9 @@ func permanent(err error) bool {
 // build loads the keys and builds the codec, the replica and the manager.
 func (s *Service) build(ctx context.Context) error {
 	o := s.opts
+	if err := upgradeFormat(ctx, s.store); err != nil {
+		return err
+	}
 	keys, err := signingKeys(ctx, s.store, o)
 	if err != nil {
 		return err
@@ -158,6 +165,7 @@ func (s *Service) run() {
 	wg.Add(2)
 	go func() { defer wg.Done(); s.keys.watch(ctx, s.opts.KeyRefresh, s.opts.Logger) }()
 	go func() { defer wg.Done(); s.Replica().Run(ctx, s.store.Ping) }()
+	s.runGuard(ctx, &wg)
 	go func() { wg.Wait(); close(s.done) }()
 }
 
@@ -185,7 +193,7 @@ func (s *Service) Ready(ctx context.Context) error {
 	if err := s.store.Ping(ctx); err != nil {
 		return fmt.Errorf("the store is unreachable: %w", err)
 	}
-	return nil
+	return s.guardReady()
 }
 
 // Store returns the store the service runs on, for the operations beyond

@@ -44,6 +44,7 @@ func Run(t *testing.T, open func(t *testing.T) tokenmanager.Store) {
 	t.Run("KeyRotation", func(t *testing.T) { testKeyRotation(t, o) })
 	t.Run("Clients", func(t *testing.T) { testClients(t, o) })
 	t.Run("StatusLists", func(t *testing.T) { testStatusLists(t, o) })
+	t.Run("EventStreams", func(t *testing.T) { testEventStreams(t, o) })
 	t.Run("SessionStatus", func(t *testing.T) { testSessionStatus(t, o) })
 	t.Run("Ping", func(t *testing.T) {
 		if err := o(t).Ping(t.Context()); err != nil {

@@ -17,13 +17,14 @@ import (
 	"github.com/tokenmanager/tokenmanager/internal/redistest"
 )
 
-// raceTrials is how many refresh/cancel races each case runs (1,000; set
-// TM_RACE_TRIALS to change it, e.g. for the figures in docs/reliability.md).
+// raceTrials is how many refresh/cancel races each case runs: 1,000, or
+// 200 with -short or under the race detector (which slows each race
+// tenfold); TM_RACE_TRIALS sets it (the figures in docs/reliability.md).
 func raceTrials(t *testing.T) int {
 	if v, err := strconv.Atoi(os.Getenv("TM_RACE_TRIALS")); err == nil && v > 0 {
 		return v
 	}
-	if testing.Short() {
+	if testing.Short() || raceDetector {
 		return 200
 	}
 	return 1000

@@ -101,8 +101,18 @@ func (c *Config) flagSet(name string) *flag.FlagSet {
 // parseConfig reads args, then fills what they did not set from the
 // environment and the config file.
 func parseConfig(name string, args []string, getenv func(string) string) (*Config, *flag.FlagSet, error) {
+	return parseConfigWith(name, args, getenv, nil)
+}
+
+// parseConfigWith is parseConfig for a command with flags of its own,
+// which extra declares on the FlagSet. Flags may come before or after the
+// arguments (parseInterleaved).
+func parseConfigWith(name string, args []string, getenv func(string) string, extra func(*flag.FlagSet)) (*Config, *flag.FlagSet, error) {
 	c := &Config{}
 	fs := c.flagSet(name)
+	if extra != nil {
+		extra(fs)
+	}
 	if err := parseInterleaved(fs, args); err != nil {
 		return nil, fs, err
 	}

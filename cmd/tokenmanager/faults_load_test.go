@@ -1,13 +1,14 @@
 package main
 
 import (
+	"bufio"
 	"context"
-	"encoding/json"
 	"errors"
 	"math/rand/v2"
 	"net"
 	"net/http"
-	"path/filepath"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 )
@@ -248,17 +249,13 @@ func (l *faultLoad) snapshot() (acks []ackRecord, accepts []acceptance, verifies
 		append(verifies, l.verifies...), append(cancels, l.cancels...), l.uncertain
 }
 
-// monitor polls n's operator socket (GET /admin/status, which no outage
-// policy refuses) once the fault began, and records when its replica was
-// first seen not live (the feed noticed the loss) and, from the staleness
-// it reports (the age of its last confirmation), when it was last
-// confirmed in step with the store.
+// monitor polls n's GET /metrics (which never waits on the store, unlike
+// /admin/status, whose readiness check pings it) once the fault began,
+// and records when its replica was first seen not live (the feed noticed
+// the loss) and, from the staleness it reports (the age of its last
+// confirmation), when it was last confirmed in step with the store.
 func (l *faultLoad) monitor(n *faultNode) {
-	sock := filepath.Join(n.Dir, "admin.sock")
-	c := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{
-		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
-			return (&net.Dialer{}).DialContext(ctx, "unix", sock)
-		}}}
+	c := &http.Client{Timeout: 5 * time.Second}
 	defer c.CloseIdleConnections()
 	for !l.stopped(20 * time.Millisecond) {
 		start := l.rig.window().start
@@ -266,27 +263,40 @@ func (l *faultLoad) monitor(n *faultNode) {
 			continue
 		}
 		at := time.Now()
-		var st struct {
-			Live      bool    `json:"replica_live"`
-			Staleness float64 `json:"staleness_seconds"`
-		}
-		res, err := c.Get("http://tokenmanager/admin/status")
-		if err != nil {
+		live, staleness, ok := replicaGauges(c, n.URL)
+		if !ok || live {
 			continue
 		}
-		err = json.NewDecoder(res.Body).Decode(&st)
-		res.Body.Close()
-		if err != nil || st.Live {
-			continue
-		}
-		confirmed := at.Add(-time.Duration(st.Staleness * float64(time.Second)))
 		l.mu.Lock()
-		if _, ok := l.cutOffs[n.name]; !ok {
+		if _, seen := l.cutOffs[n.name]; !seen {
 			l.cutOffs[n.name] = at
-			l.confirms[n.name] = confirmed
+			l.confirms[n.name] = at.Add(-staleness)
 		}
 		l.mu.Unlock()
 	}
+}
+
+// replicaGauges reads tokenmanager_replica_live and
+// tokenmanager_replica_staleness_seconds from base's GET /metrics.
+func replicaGauges(c *http.Client, base string) (live bool, staleness time.Duration, ok bool) {
+	res, err := c.Get(base + "/metrics")
+	if err != nil {
+		return false, 0, false
+	}
+	defer res.Body.Close()
+	found := 0
+	for sc := bufio.NewScanner(res.Body); sc.Scan(); {
+		name, value, _ := strings.Cut(sc.Text(), " ")
+		v, err := strconv.ParseFloat(value, 64)
+		switch {
+		case err != nil:
+		case name == "tokenmanager_replica_live":
+			live, found = v == 1, found+1
+		case name == "tokenmanager_replica_staleness_seconds":
+			staleness, found = time.Duration(v*float64(time.Second)), found+1
+		}
+	}
+	return live, staleness, found == 2
 }
 
 // cutOff returns when node's replica was first seen cut off after the

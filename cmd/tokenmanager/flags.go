@@ -10,25 +10,44 @@ import (
 // after the positional arguments, so that `cancel-user alice --data-dir d`
 // and `cancel-user --data-dir d alice` are the same command (the standard
 // flag package stops at the first argument). A "--" ends the flags: what
-// follows is positional, even if it starts with a dash. Afterwards
-// fs.Args() holds every positional argument, in order.
+// follows is positional, even if it starts with a dash. An argument that
+// starts with a dash but cannot be a flag name (a session id or kid is
+// base64url, and one in 64 starts with "-") is positional too; a
+// misspelt flag (--data-dri) is still an error. Afterwards fs.Args()
+// holds every positional argument, in order.
 func parseInterleaved(fs *flag.FlagSet, args []string) error {
-	var positional []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			return err
-		}
-		rest := fs.Args()
-		if len(rest) == 0 {
+	var flags, positional []string
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if a == "--" {
+			positional = append(positional, args[i+1:]...)
 			break
 		}
-		if ended := len(args) - len(rest); ended > 0 && args[ended-1] == "--" {
-			positional = append(positional, rest...)
-			break
+		name, _, hasValue := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		if a == "-" || !strings.HasPrefix(a, "-") || fs.Lookup(name) == nil && !looksLikeFlag(name) {
+			positional = append(positional, a)
+			continue
 		}
-		positional, args = append(positional, rest[0]), rest[1:]
+		flags = append(flags, a)
+		if f := fs.Lookup(name); f != nil && !hasValue && !isBoolFlag(f) && i+1 < len(args) {
+			flags, i = append(flags, args[i+1]), i+1 // the flag's value, whatever it looks like
+		}
 	}
-	return fs.Parse(append([]string{"--"}, positional...))
+	return fs.Parse(slices.Concat(flags, []string{"--"}, positional))
+}
+
+// looksLikeFlag reports whether name could be a flag's name: lower-case
+// words joined by dashes, as every flag of ours is.
+func looksLikeFlag(name string) bool {
+	if name == "" || name[0] < 'a' || name[0] > 'z' {
+		return false
+	}
+	for _, c := range name {
+		if (c < 'a' || c > 'z') && (c < '0' || c > '9') && c != '-' {
+			return false
+		}
+	}
+	return true
 }
 
 // takeSubcommand removes from args the first argument that is neither a

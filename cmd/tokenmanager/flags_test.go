@@ -24,6 +24,9 @@ func TestParseInterleaved(t *testing.T) {
 		{"TerminatorAfterArg", []string{"alice", "--", "--data-dir", "d"}, "./data", []string{"alice", "--data-dir", "d"}},
 		{"NoArgs", []string{"--data-dir", "d"}, "d", nil},
 		{"LoneDash", []string{"-", "--data-dir", "d"}, "d", []string{"-"}},
+		{"IDStartingWithADash", []string{"-Zk3_qW9x-A1b2C3d4E5f6", "--data-dir", "d"}, "d", []string{"-Zk3_qW9x-A1b2C3d4E5f6"}},
+		{"IDStartingWithTwoDashes", []string{"--data-dir", "d", "--7Qx_Ab"}, "d", []string{"--7Qx_Ab"}},
+		{"FlagValueStartingWithADash", []string{"--admins", "-odd", "alice"}, "./data", []string{"alice"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -36,6 +39,11 @@ func TestParseInterleaved(t *testing.T) {
 			}
 		})
 	}
+	t.Run("MisspeltFlag", func(t *testing.T) {
+		if _, _, err := parseConfig("test", []string{"alice", "--data-dri", "d"}, func(string) string { return "" }); err == nil {
+			t.Fatal("a misspelt flag was taken as an argument")
+		}
+	})
 	t.Run("SameConfigEitherWay", func(t *testing.T) {
 		before, _, err1 := parseConfig("x", []string{"--data-dir", "d", "--store", "redis://h", "--admins", "a", "alice"}, func(string) string { return "" })
 		after, _, err2 := parseConfig("x", []string{"alice", "--data-dir", "d", "--store", "redis://h", "--admins", "a"}, func(string) string { return "" })

@@ -54,7 +54,8 @@ func (e *buildError) Error() string { return "go build: " + string(e.out) }
 // process is `tokenmanager serve` running as its own process.
 type process struct {
 	*testServer
-	cmd *exec.Cmd
+	cmd  *exec.Cmd
+	logs *lineLog // what it wrote on stderr
 }
 
 // startProcess runs the binary on a free port and waits until it listens.
@@ -67,10 +68,11 @@ func startProcess(t *testing.T, dir string, flags ...string) *process {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	addr := make(chan string, 1)
+	addr, logs := make(chan string, 1), &lineLog{}
 	go func() {
 		sc := bufio.NewScanner(stderr)
 		for sc.Scan() {
+			logs.add(sc.Text())
 			var line struct{ Msg, Addr string }
 			if json.Unmarshal(sc.Bytes(), &line) == nil && line.Msg == "tokenmanager is listening" {
 				addr <- line.Addr
@@ -79,7 +81,7 @@ func startProcess(t *testing.T, dir string, flags ...string) *process {
 	}()
 	select {
 	case a := <-addr:
-		return &process{testServer: &testServer{t: t, URL: "http://" + a, Dir: dir}, cmd: cmd}
+		return &process{testServer: &testServer{t: t, URL: "http://" + a, Dir: dir}, cmd: cmd, logs: logs}
 	case <-time.After(60 * time.Second):
 		t.Fatal("the server did not start listening within 60s")
 	}

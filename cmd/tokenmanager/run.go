@@ -29,6 +29,9 @@ func commands() []command {
 		{"delete-user", "USERNAME", "cancel every token of a user and delete the account", deleteUser},
 		{"keys", "rotate|list|revoke", "publish a new signing key that signs after the JWKS cache lifetime (--now: at once), list the keys and their states, or revoke a leaked key (KID)", keysCommand},
 		{"status", "", "show the cancelled set's size and the replica's state", status},
+		{"backup", "FILE", "write a consistent copy of the store to FILE (from the running server, or the store itself)", backupCommand},
+		{"restore", "FILE", "put a backup back as the store (the server stopped; an embedded store's old file is kept beside it)", restoreCommand},
+		{"migrate", "--to URL|DIR", "copy every account, session, key and live cancellation to an empty store (--from: the source)", migrateCommand},
 		{"healthcheck", "[--url URL]", "exit 0 when the server's /healthz answers 200 (for container health checks)", healthcheck},
 		{"version", "", "print the version", printVersion},
 	}

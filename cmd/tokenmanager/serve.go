@@ -20,7 +20,6 @@ import (
 	"github.com/tokenmanager/tokenmanager"
 	tmhttp "github.com/tokenmanager/tokenmanager/http"
 	"github.com/tokenmanager/tokenmanager/jose"
-	"github.com/tokenmanager/tokenmanager/redis"
 	"github.com/tokenmanager/tokenmanager/service"
 )
 
@@ -45,10 +44,8 @@ type Main struct {
 	done     chan struct{}
 	fatal    chan error // a start that can never succeed (serve exits with it)
 
-	clock       *tokenmanager.Clock // see agree.go
-	guard       *redis.Guard
-	guardWait   func()
-	clockOffset prometheus.Gauge
+	stopSSF     func()           // stops the Shared Signals push worker (ssf.go)
+	clockOffset prometheus.Gauge // see agree.go
 	now         func() time.Time // tests: the machine's clock (nil: time.Now)
 
 	fastArgon bool // tests: cheap password hashing
@@ -119,11 +116,9 @@ func (m *Main) Fatal() <-chan error { return m.fatal }
 // startShared starts the service once the shared store answers (the
 // service retries), and puts it in service.
 func (m *Main) startShared(ctx context.Context, opts service.Options) {
-	m.agree(ctx)
 	svc, err := service.New(ctx, m.store, opts)
 	if err == nil {
 		m.svc.Store(svc)
-		m.guardWait = m.runGuard(ctx)
 		if err = m.serve(); err == nil {
 			m.announce()
 		}
@@ -149,7 +144,9 @@ func (m *Main) options() (service.Options, error) {
 		ReuseGrace: orOff(c.ReuseGrace), Leeway: orOff(c.Leeway), Alg: c.Alg, HS256Secret: secret,
 		Check: mode, MaxStaleness: c.MaxStaleness, OnStoreOutage: tokenmanager.OutagePolicy(c.OnStoreOutage),
 		KeyRefresh: c.KeyRefresh, SweepEvery: c.SweepEvery, VerifyCacheMemory: cacheMemory,
-		Hooks: replicaHooks(m.events, m.metrics), Logger: m.Logger, Now: m.clk().Now,
+		Hooks: replicaHooks(m.events, m.metrics), Logger: m.Logger, Now: m.now,
+		MaxClockOffset: c.MaxClockOffset, AllowEvictingRedis: c.AllowEvictingRedis,
+		Settings: m.agreedSettings(), OnClockOffset: m.clockGauge(),
 	}, nil
 }
 
@@ -166,18 +163,7 @@ func orOff(d time.Duration) time.Duration {
 // name them: under --public-url, else under --issuer when it is an http(s)
 // URL, else at the address the server listens on.
 func statusListURL(c *Config, addr net.Addr) string {
-	base := c.PublicURL
-	if base == "" && (strings.HasPrefix(c.Issuer, "https://") || strings.HasPrefix(c.Issuer, "http://")) {
-		base = c.Issuer
-	}
-	if base == "" {
-		host, port, _ := net.SplitHostPort(addr.String())
-		if ip := net.ParseIP(host); ip == nil || ip.IsUnspecified() {
-			host = "localhost"
-		}
-		base = "http://" + net.JoinHostPort(host, port)
-	}
-	return strings.TrimSuffix(base, "/") + "/statuslists/"
+	return publicBase(c, addr) + "/statuslists/"
 }
 
 // storeURL names the store of the flags: --store, or the embedded store in
@@ -238,7 +224,7 @@ func (m *Main) listen() error {
 // the event streams, must outlive d) and skip the deadline's timer.
 func withStoreDeadline(d time.Duration, free map[string]bool, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !free[r.URL.Path] {
+		if !free[r.URL.Path] && !strings.HasPrefix(r.URL.Path, "/ssf/poll/") { // a long poll waits up to 10s
 			ctx, cancel := context.WithTimeout(r.Context(), d)
 			defer cancel()
 			r = r.WithContext(ctx)
@@ -269,6 +255,7 @@ func (m *Main) serve() error {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	m.metrics.register(reg)
+	registerStoreMetrics(reg, m.store)
 	if m.clockOffset != nil {
 		reg.MustRegister(m.clockOffset)
 	}
@@ -292,6 +279,7 @@ func (m *Main) serve() error {
 		SignStatusList:    codec.SignStatusList,
 		StatusListTTL:     c.StatusListTTL,
 		Clients:           clientStoreOf(m.store),
+		SSF:               m.startSSF(svc, reg),
 	}
 	h := srv.Handler()
 	m.handler.Store(&h)
@@ -300,6 +288,7 @@ func (m *Main) serve() error {
 	admin.HandleFunc("POST /admin/keys/rotate", m.handleRotate)
 	admin.HandleFunc("POST /admin/keys/{kid}/revoke", m.handleRevoke)
 	admin.HandleFunc("GET /admin/keys", m.handleKeys)
+	admin.HandleFunc("GET /admin/backup", m.handleBackup)
 	return m.serveAdmin(admin)
 }
 
@@ -380,10 +369,7 @@ func (m *Main) ready() error {
 	if svc == nil {
 		return errors.New("starting: the store has not answered yet")
 	}
-	if err := svc.Ready(context.Background()); err != nil {
-		return err
-	}
-	return m.guardReady()
+	return svc.Ready(context.Background())
 }
 
 // Close stops serving (letting requests in flight finish), stops the
@@ -397,14 +383,16 @@ func (m *Main) Close() error {
 	if m.done != nil {
 		<-m.done
 	}
-	if m.guardWait != nil {
-		m.guardWait() // the guard has withdrawn this instance's registration
-	}
 	if m.server != nil {
 		m.server.Shutdown(ctx)
+	} else if m.listener != nil {
+		m.listener.Close() // a start that failed before serving
 	}
 	if m.admin != nil {
 		m.admin.Shutdown(ctx)
+	}
+	if m.stopSSF != nil {
+		m.stopSSF()
 	}
 	if svc := m.svc.Load(); svc != nil {
 		svc.Close()

@@ -31,17 +31,30 @@
     while (rows.children.length > 500) rows.removeChild(rows.lastChild);
   }
 
-  var es = new EventSource("/console/events");
-  es.addEventListener("cancellation", function (e) {
-    if (live) add(JSON.parse(e.data)); // the set as it was comes first: only new ones are listed
-  });
-  es.addEventListener("ready", function (e) {
-    live = true;
-    var n = JSON.parse(e.data).cancellations;
-    state.textContent = "Live. The cancelled set holds " + n + " entries; new cancellations appear below.";
-  });
-  es.onerror = function () {
-    live = false;
-    state.textContent = "The stream was interrupted; reconnecting…";
-  };
+  // The server ends the stream (a "stale" event) when its replica is not
+  // in step with the store, and answers 503 until it is: a browser's
+  // EventSource gives up after a non-200 answer, so reopen it ourselves.
+  function open() {
+    var es = new EventSource("/console/events");
+    es.addEventListener("cancellation", function (e) {
+      if (live) add(JSON.parse(e.data)); // the set as it was comes first: only new ones are listed
+    });
+    es.addEventListener("ready", function (e) {
+      live = true;
+      var n = JSON.parse(e.data).cancellations;
+      state.textContent = "Live. The cancelled set holds " + n + " entries; new cancellations appear below.";
+    });
+    es.addEventListener("stale", function () {
+      live = false;
+      state.textContent = "This instance lost touch with the store; reconnecting…";
+    });
+    es.onerror = function () {
+      live = false;
+      state.textContent = "The stream was interrupted; reconnecting…";
+      if (es.readyState === EventSource.CLOSED) {
+        setTimeout(open, 2000);
+      }
+    };
+  }
+  open();
 })();
