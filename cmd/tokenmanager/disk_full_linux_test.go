@@ -69,7 +69,7 @@ func TestDiskFull(t *testing.T) {
 	}
 	t.Logf("the first failed write came after %d acknowledged cancellations", len(acked))
 	expect(t, full, 503, "a write with the disk full")
-	if line := p.logs.find("THE EMBEDDED STORE CANNOT WRITE"); line == "" {
+	if line := p.logs.await("THE EMBEDDED STORE CANNOT WRITE"); line == "" {
 		t.Fatal("no log line says that the store cannot write")
 	}
 	if m := p.do("GET", "/metrics", "", nil); !strings.Contains(string(m.Body), "tokenmanager_store_write_failing 1") {
@@ -91,7 +91,7 @@ func TestDiskFull(t *testing.T) {
 	expect(t, r, 200, "a write once there is room again")
 	keep = decodeTokens(t, r)
 	expect(t, p.do("POST", "/tokens/cancel", keep.AccessToken, nil), 204, "a cancellation once there is room again")
-	if line := p.logs.find("can write again"); line == "" {
+	if line := p.logs.await("can write again"); line == "" {
 		t.Fatal("no log line says that the store can write again")
 	}
 	if m := p.do("GET", "/metrics", "", nil); !strings.Contains(string(m.Body), "tokenmanager_store_write_failing 0") {
