@@ -23,7 +23,7 @@ func parseViews() *views {
 	v := &views{pages: map[string]*template.Template{}}
 	for _, p := range consolePages {
 		v.pages[p] = template.Must(template.New(p).Funcs(funcs).ParseFS(consoleFiles,
-			"console/templates/layout.html", "console/templates/"+p+".html"))
+			"console/templates/layout.html", "console/templates/parts.html", "console/templates/"+p+".html"))
 	}
 	return v
 }
