@@ -1,9 +1,6 @@
 package http
 
-import (
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/tokenmanager/tokenmanager"
-)
+import "github.com/tokenmanager/tokenmanager"
 
 // registerAccounts exports the figures of password hashing and of the
 // sign-in limiter: the hashes run, the requests that gave up waiting for
@@ -15,22 +12,17 @@ func (m *metrics) registerAccounts(a *tokenmanager.Accounts) {
 	if a == nil {
 		return
 	}
-	stat := func(f func(tokenmanager.AccountStats) float64) func() float64 {
-		return func() float64 { return f(a.Stats()) }
-	}
-	register(m.reg, prometheus.NewCounterFunc(prometheus.CounterOpts{
-		Name: "tokenmanager_password_hashes_total", Help: "argon2id password hashes run (sign-up and sign-in).",
-	}, stat(func(s tokenmanager.AccountStats) float64 { return float64(s.Hashes) })))
-	register(m.reg, prometheus.NewCounterFunc(prometheus.CounterOpts{
-		Name: "tokenmanager_password_hash_timeouts_total", Help: "Sign-ins and sign-ups answered 503 after waiting their deadline for a hashing slot.",
-	}, stat(func(s tokenmanager.AccountStats) float64 { return float64(s.HashTimeouts) })))
-	register(m.reg, prometheus.NewGaugeFunc(prometheus.GaugeOpts{
-		Name: "tokenmanager_password_hashes_in_flight", Help: "Password hashes running now (bounded by --hash-memory).",
-	}, stat(func(s tokenmanager.AccountStats) float64 { return float64(s.HashesInFlight) })))
-	register(m.reg, prometheus.NewGaugeFunc(prometheus.GaugeOpts{
-		Name: "tokenmanager_password_hash_waiting", Help: "Requests waiting for a password hashing slot.",
-	}, stat(func(s tokenmanager.AccountStats) float64 { return float64(s.HashWaiting) })))
-	register(m.reg, prometheus.NewCounterFunc(prometheus.CounterOpts{
-		Name: "tokenmanager_sign_in_limiter_evictions_total", Help: "Sign-in limiter keys evicted (oldest first) because a table was full.",
-	}, stat(func(s tokenmanager.AccountStats) float64 { return float64(s.LimiterEvictions) })))
+	type stats = tokenmanager.AccountStats
+	registerStats(m.reg, a.Stats, []statMetric[stats]{
+		{"tokenmanager_password_hashes_total", "argon2id password hashes run (sign-up and sign-in).", true,
+			func(s stats) float64 { return float64(s.Hashes) }},
+		{"tokenmanager_password_hash_timeouts_total", "Sign-ins and sign-ups answered 503 after waiting their deadline for a hashing slot.", true,
+			func(s stats) float64 { return float64(s.HashTimeouts) }},
+		{"tokenmanager_password_hashes_in_flight", "Password hashes running now (bounded by --hash-memory).", false,
+			func(s stats) float64 { return float64(s.HashesInFlight) }},
+		{"tokenmanager_password_hash_waiting", "Requests waiting for a password hashing slot.", false,
+			func(s stats) float64 { return float64(s.HashWaiting) }},
+		{"tokenmanager_sign_in_limiter_evictions_total", "Sign-in limiter keys evicted (oldest first) because a table was full.", true,
+			func(s stats) float64 { return float64(s.LimiterEvictions) }},
+	})
 }
