@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -28,15 +27,7 @@ func TestKilledDuringGroupCommits(t *testing.T) {
 		t.Skip("this is the child process")
 	}
 	dir := t.TempDir()
-	cmd := exec.Command(os.Args[0], "-test.run=^TestGroupCrashChild$")
-	cmd.Env = append(os.Environ(), groupCrashDirEnv+"="+dir)
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
+	cmd, out := startCrashChild(t, "TestGroupCrashChild", groupCrashDirEnv, dir)
 	var acked []string
 	lines := bufio.NewScanner(out)
 	for len(acked) < 300 && lines.Scan() {

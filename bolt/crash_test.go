@@ -2,6 +2,7 @@ package bolt_test
 
 import (
 	"bufio"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,6 +17,22 @@ import (
 // to act as the server that is killed.
 const crashDirEnv = "TOKENMANAGER_BOLT_CRASH_DIR"
 
+// startCrashChild runs this test binary again as the child test name, told
+// by env where its store is, and returns the process and its output.
+func startCrashChild(t *testing.T, name, env, dir string) (*exec.Cmd, io.ReadCloser) {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^"+name+"$")
+	cmd.Env = append(os.Environ(), env+"="+dir)
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	return cmd, out
+}
+
 // TestKilledAfterCancel kills (SIGKILL) a process right after its Cancel
 // returned: the cancellation must be in the file, and the lock released,
 // when the store is opened again.
@@ -24,15 +41,7 @@ func TestKilledAfterCancel(t *testing.T) {
 		t.Skip("this is the child process")
 	}
 	dir := t.TempDir()
-	cmd := exec.Command(os.Args[0], "-test.run=^TestCrashChild$")
-	cmd.Env = append(os.Environ(), crashDirEnv+"="+dir)
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
+	cmd, out := startCrashChild(t, "TestCrashChild", crashDirEnv, dir)
 	line, err := bufio.NewReader(out).ReadString('\n')
 	cmd.Process.Kill()
 	cmd.Wait()
