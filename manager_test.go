@@ -35,6 +35,12 @@ type fixture struct {
 // settable clock when fake is true.
 func newManager(t *testing.T, mode tokenmanager.CheckMode, grace time.Duration, fake bool) *fixture {
 	t.Helper()
+	return newManagerAlg(t, mode, grace, fake, "EdDSA")
+}
+
+// newManagerAlg is newManager with keys of the algorithm alg.
+func newManagerAlg(t *testing.T, mode tokenmanager.CheckMode, grace time.Duration, fake bool, alg string) *fixture {
+	t.Helper()
 	store, err := bolt.Open(filepath.Join(t.TempDir(), "tm.db"))
 	if err != nil {
 		t.Fatal(err)
@@ -45,7 +51,7 @@ func newManager(t *testing.T, mode tokenmanager.CheckMode, grace time.Duration, 
 	if fake {
 		now = clk.Now
 	}
-	ks, err := jose.NewKeySet("EdDSA")
+	ks, err := jose.NewKeySet(alg)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -34,6 +34,9 @@ type requestInfo struct {
 	derived *slog.Logger
 	pattern string
 	auth    *authResult // set by Verify inside a Server
+	// verified is a verification already made by fastForwardAuth, which
+	// the Server's verify takes instead of verifying the token again.
+	verified *authResult
 }
 
 // logger returns the request's logger, built on first use: most requests

@@ -38,18 +38,24 @@ func Verify(v Verifier, finders ...TokenFinder) func(http.Handler) http.Handler 
 // verifyRequest runs the finders until one finds a token or fails, then
 // verifies the token found.
 func verifyRequest(r *http.Request, v Verifier, finders []TokenFinder) *authResult {
+	res := verifyToken(r, v, finders)
+	return &res
+}
+
+// verifyToken is verifyRequest without the allocation of its result.
+func verifyToken(r *http.Request, v Verifier, finders []TokenFinder) authResult {
 	raw, err := findToken(r, finders)
 	if err != nil {
-		return &authResult{err: err}
+		return authResult{err: err}
 	}
 	if raw == "" {
-		return &authResult{err: ErrNoToken}
+		return authResult{err: ErrNoToken}
 	}
 	claims, err := v.Verify(r.Context(), raw)
 	if err == nil && claims == nil {
 		err = tokenmanager.Errorf(tokenmanager.EInternal, "the verifier returned no claims")
 	}
-	return &authResult{raw: raw, claims: claims, err: err}
+	return authResult{raw: raw, claims: claims, err: err}
 }
 
 // findToken returns the first token a finder finds, or the first

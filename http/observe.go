@@ -29,9 +29,14 @@ func (s *Server) observe(label string, next http.Handler) http.Handler {
 		start := time.Now()
 		id := requestID(r.Header.Get("X-Request-Id"))
 		w.Header().Set("X-Request-Id", id)
-		info := &requestInfo{id: id, base: s.Logger}
+		info := infoFrom(r.Context()) // made by fastForwardAuth, or not yet
+		if info == nil {
+			info = &requestInfo{}
+			r = r.WithContext(context.WithValue(r.Context(), infoKey, info))
+		}
+		info.id, info.base = id, s.Logger
 		sw := &statusWriter{ResponseWriter: w}
-		next.ServeHTTP(sw, r.WithContext(context.WithValue(r.Context(), infoKey, info)))
+		next.ServeHTTP(sw, r)
 		s.record(r, info, label, sw, time.Since(start))
 	})
 }

@@ -2,26 +2,9 @@ package http
 
 import (
 	"net/http"
-	"strconv"
 
 	"github.com/tokenmanager/tokenmanager"
 )
-
-// forwardAuth serves /auth/verify for any method (nginx auth_request,
-// Traefik forwardAuth, Caddy forward_auth): 200 with the token's facts
-// in headers the proxy can copy to the upstream request, or the 401 of
-// Require. X-Auth-Expires is in Unix seconds.
-func (s *Server) forwardAuth(w http.ResponseWriter, r *http.Request) error {
-	c := mustClaims(r)
-	h := w.Header()
-	h.Set("X-Auth-Subject", c.Subject)
-	h.Set("X-Auth-Session", c.SessionID)
-	h.Set("X-Auth-Token-Id", c.ID)
-	h.Set("X-Auth-Expires", strconv.FormatInt(c.ExpiresAt.Unix(), 10))
-	h.Set("Cache-Control", "no-store")
-	w.WriteHeader(http.StatusOK)
-	return nil
-}
 
 // jwks serves GET /.well-known/jwks.json, cacheable for JWKSMaxAge: a
 // staged rotation publishes a key that long before it signs, so caches

@@ -138,7 +138,7 @@ func (s *Server) init() {
 	s.countCancellations()
 	s.chainSSF()
 	s.admitRefreshes()
-	s.public = s.build("", s.publicRoutes(), s.pages())
+	s.public = recoverPanics(s.fastForwardAuth(s.build("", s.publicRoutes(), s.pages())))
 	s.operator = s.build("socket ", s.operatorRoutes(), nil)
 }
 

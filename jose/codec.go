@@ -233,3 +233,12 @@ func isAccessTyp(typ string) bool {
 }
 
 func invalid(msg string) error { return tokenmanager.Errorf(tokenmanager.EInvalidToken, "%s", msg) }
+
+// CheapToVerify reports whether tokens signed by the key kid verify about
+// as fast as a lookup in a cache of verified tokens: HMAC keys (HS256,
+// about 1.6 µs a token). The Manager does not cache such tokens
+// (tokenmanager.CheapVerifier).
+func (c *Codec) CheapToVerify(kid string) bool {
+	k, ok := c.keys.Load().byID[kid]
+	return ok && k.Alg == "HS256"
+}

@@ -184,3 +184,25 @@ func TestRotationKeepsOldKeysVerifying(t *testing.T) {
 		t.Fatalf("new token: %v, kid %q want %q", err, cl.KeyID, k.ID)
 	}
 }
+
+// TestCheapToVerify: only HMAC keys are cheap; an unknown kid is not.
+func TestCheapToVerify(t *testing.T) {
+	for _, alg := range []string{"HS256", "EdDSA", "ES256", "RS256"} {
+		t.Run(alg, func(t *testing.T) {
+			ks, err := NewKeySet(alg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			c, err := NewCodec(ks, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got, want := c.CheapToVerify(ks.Keys[0].ID), alg == "HS256"; got != want {
+				t.Fatalf("CheapToVerify = %v, want %v", got, want)
+			}
+			if c.CheapToVerify("no-such-kid") {
+				t.Fatal("an unknown kid is cheap")
+			}
+		})
+	}
+}
