@@ -30,6 +30,10 @@ type CancelledSet struct {
 	// keyed is set once a key cancellation (a revoked key) was added:
 	// until then Check skips the kid lookup.
 	keyed atomic.Bool
+	// loose counts the token and session entries without a subject: only
+	// while there are any does Check probe its jti's and session's own
+	// filter blocks besides its subject's.
+	loose atomic.Int64
 }
 
 type cancelShard struct {
@@ -37,10 +41,26 @@ type cancelShard struct {
 	m  map[uint64]cancelEntry
 }
 
-// cancelEntry holds the cut-off and the expiry in Unix milliseconds.
+// cancelEntry holds the cut-off in Unix milliseconds, the expiry in Unix
+// seconds (rounded up: an entry may outlive its expiry by under a second)
+// and the entry's place in the filter, the place of its subject (0: loose,
+// no subject known). 16 bytes.
 type cancelEntry struct {
 	before  int64
-	expires int64
+	expires uint32
+	place   uint32
+}
+
+// expirySeconds is t in Unix seconds, rounded up and clamped to uint32.
+func expirySeconds(t time.Time) uint32 {
+	ms := t.UnixMilli()
+	switch {
+	case ms <= 0:
+		return 0
+	case ms >= (1<<32-1)*1000:
+		return 1<<32 - 1
+	}
+	return uint32((ms + 999) / 1000)
 }
 
 // NewCancelledSet returns an empty set.
@@ -63,9 +83,10 @@ func (s *CancelledSet) Add(c Cancellation) { s.Merge(c) }
 // later cut-off or expiry): what a reload found that the feed missed.
 func (s *CancelledSet) Merge(c Cancellation) bool {
 	k := s.key(c) // sessions and subjects are keyed by id alone, as in Key
+	e := cancelEntry{before: c.Before.UnixMilli(), expires: expirySeconds(c.ExpiresAt), place: s.place(c, k)}
 	s.writer.Lock()
 	defer s.writer.Unlock()
-	changed := s.put(k, cancelEntry{before: c.Before.UnixMilli(), expires: c.ExpiresAt.UnixMilli()})
+	changed := s.put(k, e)
 	if c.Kind == KindKey {
 		s.keyed.Store(true)
 	}
@@ -76,7 +97,8 @@ func (s *CancelledSet) Merge(c Cancellation) bool {
 }
 
 // put merges e into the entry of key k and sets its filter bits, and
-// reports whether the entry changed; the caller holds s.writer.
+// reports whether the entry's cut-off or expiry changed (or it is new);
+// the caller holds s.writer.
 func (s *CancelledSet) put(k uint64, e cancelEntry) bool {
 	sh := &s.shards[k&(shardCount-1)]
 	sh.mu.Lock()
@@ -84,13 +106,47 @@ func (s *CancelledSet) put(k uint64, e cancelEntry) bool {
 	if ok {
 		e.before = max(e.before, old.before)
 		e.expires = max(e.expires, old.expires)
+		e.place = mergePlace(old.place, e.place)
 	} else {
 		s.size.Add(1)
 	}
 	sh.m[k] = e
 	sh.mu.Unlock()
-	s.filter.Load().add(k) // after the map: a reader that sees the bit finds the entry
-	return !ok || e != old
+	wasLoose := ok && old.place == 0
+	if e.place == 0 && !wasLoose {
+		s.loose.Add(1) // before the bits: a reader that sees them probes them
+	}
+	s.filter.Load().add(k, e.place) // after the map: a reader that sees the bits finds the entry
+	if wasLoose && e.place != 0 {
+		s.loose.Add(-1) // after the bits of its place
+	}
+	return !ok || e.before != old.before || e.expires != old.expires
+}
+
+// mergePlace is the place of an entry known at places a and b: the one
+// known, or loose (0) if they disagree, which is always found.
+func mergePlace(a, b uint32) uint32 {
+	switch {
+	case a == b || b == 0:
+		return a
+	case a == 0:
+		return b
+	}
+	return 0
+}
+
+// place is where the filter places c, whose identity hash is k: by its
+// subject when known (a subject entry by itself), 0 (loose) otherwise. Key
+// entries, which Check finds through the maps, are placed by their own
+// hash and never counted loose.
+func (s *CancelledSet) place(c Cancellation, k uint64) uint32 {
+	switch {
+	case c.Kind == KindSubject || c.Kind == KindKey:
+		return placeOf(k)
+	case c.Subject != "":
+		return placeOf(s.hash(KindSubject, "", c.Subject))
+	}
+	return 0
 }
 
 // rebuildFilter replaces the filter by one sized for entries, holding
@@ -100,8 +156,8 @@ func (s *CancelledSet) rebuildFilter(entries int) {
 	for i := range s.shards {
 		sh := &s.shards[i]
 		sh.mu.RLock()
-		for k := range sh.m {
-			f.add(k)
+		for k, e := range sh.m {
+			f.add(k, e.place)
 		}
 		sh.mu.RUnlock()
 	}
@@ -123,19 +179,35 @@ func (s *CancelledSet) Len() int { return int(s.size.Load()) }
 // these claims, and false when the token is not cancelled. A token is
 // refused when its jti is cancelled, or when its session or subject was
 // cancelled after the token was issued, or the key that signed it was
-// revoked (whenever the token was issued). The three keys are hashed first
-// and their filter blocks read together, so the common answer (not
-// cancelled) waits for the memory once rather than three times in a row.
+// revoked (whenever the token was issued). Entries are placed in the
+// filter by their subject, so the common answer (not cancelled) comes from
+// the filter's small summary, and otherwise from one block for the three
+// keys; loose entries (no subject known) cost a probe of the jti's and the
+// session's own blocks, only while there are any.
 func (s *CancelledSet) Check(c *Claims) (Kind, bool) {
 	f := s.filter.Load()
-	ht := s.hash(KindToken, c.Issuer, c.ID)
 	hu := s.hash(KindSubject, "", c.Subject)
+	p := placeOf(hu)
+	placed, loose := f.placed(p), s.loose.Load() != 0
+	if !placed && !loose {
+		return s.checkKey(c) // the common case: the jti and session need no hash
+	}
+	ht := s.hash(KindToken, c.Issuer, c.ID)
+	sid := c.SessionID != ""
 	var hs uint64
-	if c.SessionID != "" {
+	if sid {
 		hs = s.hash(KindSession, "", c.SessionID)
 	}
-	mt, mu := f.mayContain(ht), f.mayContain(hu)
-	ms := c.SessionID != "" && f.mayContain(hs)
+	var mt, ms, mu bool
+	if placed {
+		blk := f.block(p)
+		mt, mu = has(blk, ht), has(blk, hu)
+		ms = sid && has(blk, hs)
+	}
+	if loose {
+		mt = mt || f.mayContain(ht, 0)
+		ms = ms || sid && f.mayContain(hs, 0)
+	}
 	if !mt && !ms && !mu {
 		return s.checkKey(c)
 	}
@@ -171,9 +243,10 @@ func (s *CancelledSet) IsSessionCancelled(id string) bool {
 	return s.match(KindSession, "", id, -1<<62, true)
 }
 
+// match reads the maps directly: the filter places entries by a subject
+// these lookups may not know.
 func (s *CancelledSet) match(k Kind, iss, id string, iat int64, any bool) bool {
-	h := s.hash(k, iss, id)
-	return s.filter.Load().mayContain(h) && s.lookup(h, iat, any)
+	return s.lookup(s.hash(k, iss, id), iat, any)
 }
 
 // lookup reads the entry of hash h, past the filter: it matches when it
@@ -191,19 +264,23 @@ func (s *CancelledSet) lookup(h uint64, iat int64, any bool) bool {
 func (s *CancelledSet) Sweep(now time.Time) int {
 	s.writer.Lock()
 	defer s.writer.Unlock()
-	cut, n := now.UnixMilli(), 0
+	cut, n, loose := now.UnixMilli(), 0, 0
 	for i := range s.shards {
 		sh := &s.shards[i]
 		sh.mu.Lock()
 		for k, e := range sh.m {
-			if e.expires <= cut {
+			if int64(e.expires)*1000 <= cut {
 				delete(sh.m, k)
 				n++
+				if e.place == 0 {
+					loose++
+				}
 			}
 		}
 		sh.mu.Unlock()
 	}
 	s.size.Add(-int64(n))
+	s.loose.Add(-int64(loose)) // their bits stay until the rebuild below
 	if n > 0 {
 		s.rebuildFilter(2 * s.Len()) // drop the swept keys' bits
 	}
