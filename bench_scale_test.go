@@ -34,7 +34,9 @@ const checkBatch = 64
 // BenchmarkCheck asks about one hot token. The "subjects=10%" cases add,
 // for one subject of the pool in ten, a cancellation of another of its
 // tokens, so one check in ten passes the filter's summary and reads the
-// subject's block. The pool is walked in order, so the claims themselves
+// subject's block; the "loose" cases then add one entry without a
+// subject (as stored by an older version), which makes every check probe
+// its jti's and session's own blocks too. The pool is walked in order, so the claims themselves
 // come from the prefetcher as a request's just-decoded claims come from
 // the CPU cache: walked in a random order, their own cache misses add
 // about 300 ns that are not the set's. Each op is a batch of checkBatch
@@ -55,6 +57,8 @@ func BenchmarkCheckAtScale(b *testing.B) {
 				Subject: pool[i].Subject, ExpiresAt: exp})
 		}
 		b.Run(fmt.Sprintf("entries=%d/subjects=10%%", n), func(b *testing.B) { benchCheckPool(b, s, pool) })
+		s.Add(Cancellation{Kind: KindToken, Issuer: "https://tm.test", ID: "old", ExpiresAt: exp})
+		b.Run(fmt.Sprintf("entries=%d/subjects=10%%/loose", n), func(b *testing.B) { benchCheckPool(b, s, pool) })
 	}
 }
 

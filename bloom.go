@@ -18,14 +18,20 @@ import "sync/atomic"
 //     cache. A token whose subject has no entry at all, nearly every
 //     check, is answered there without touching level 2.
 //
-// Entries with no known subject ("loose") are placed by their own hash
-// and set no summary bit; the set counts them, and only while there are
-// any does a check also probe its jti's and session's own blocks.
+// Entries with no known subject ("loose": stored by older versions, or
+// cancelled by id alone) go to a third, blocked filter of their own, sized
+// by their number and placed by their own hash; the set counts them, and
+// only while there are any does a check also probe its jti's and
+// session's blocks there. A few loose entries make a filter small enough
+// to stay in the CPU cache; many (just after an upgrade) cost a check two
+// more memory reads, until they expire.
 type bloom struct {
 	words   []atomic.Uint64 // level 2
 	blocks  uint64          // number of blocks - 1 (a power of two minus one)
 	summary []atomic.Uint64 // level 1
 	smask   uint64          // number of summary bits - 1
+	loose   []atomic.Uint64 // the loose entries' filter
+	lblocks uint64          // its number of blocks - 1
 }
 
 // bitsPerEntry sizes level 2: 16 bits an entry with three probes in one
@@ -47,14 +53,23 @@ const (
 	mixSummary = 0xC2B2AE3D27D4EB4F
 )
 
-func newBloom(entries int) *bloom {
-	bits := uint64(1 << 16)
+// newBloom returns a filter sized for entries, of which loose are loose.
+func newBloom(entries, loose int) *bloom {
+	bits, lbits := filterBits(1<<16, entries), filterBits(1<<12, loose)
+	sbits := bits / bitsPerEntry * summaryBitsPerEntry
+	return &bloom{words: make([]atomic.Uint64, bits/64), blocks: bits/(64*blockWords) - 1,
+		summary: make([]atomic.Uint64, sbits/64), smask: sbits - 1,
+		loose: make([]atomic.Uint64, lbits/64), lblocks: lbits/(64*blockWords) - 1}
+}
+
+// filterBits is the size of a blocked filter for entries: a power of two,
+// at least least.
+func filterBits(least uint64, entries int) uint64 {
+	bits := least
 	for bits < uint64(entries)*bitsPerEntry {
 		bits <<= 1
 	}
-	sbits := bits / bitsPerEntry * summaryBitsPerEntry
-	return &bloom{words: make([]atomic.Uint64, bits/64), blocks: bits/(64*blockWords) - 1,
-		summary: make([]atomic.Uint64, sbits/64), smask: sbits - 1}
+	return bits
 }
 
 // placeOf is the place of an identity hash: its high half, never 0, as 0
@@ -72,6 +87,13 @@ func (b *bloom) block(p uint32) []atomic.Uint64 {
 	return b.words[base : base+blockWords : base+blockWords]
 }
 
+// looseBlock returns the words of the loose entry h's block: chosen by
+// h's high half, as its bits are by its low bits.
+func (b *bloom) looseBlock(h uint64) []atomic.Uint64 {
+	base := (h >> 32 & b.lblocks) * blockWords
+	return b.loose[base : base+blockWords : base+blockWords]
+}
+
 // summaryBit returns the word and the bit of place p in the summary.
 func (b *bloom) summaryBit(p uint32) (*atomic.Uint64, uint64) {
 	i := uint64(p) * mixSummary >> 32 & b.smask
@@ -84,15 +106,16 @@ func probes(h uint64) [3]uint64 {
 	return [3]uint64{h & 511, h >> 9 & 511, h >> 18 & 511}
 }
 
-// add sets the bits of the entry h placed at p (0: loose, placed by h).
+// add sets the bits of the entry h placed at p (0: loose).
 func (b *bloom) add(h uint64, p uint32) {
+	var blk []atomic.Uint64
 	if p == 0 {
-		p = placeOf(h)
+		blk = b.looseBlock(h)
 	} else {
 		w, bit := b.summaryBit(p)
 		w.Or(bit)
+		blk = b.block(p)
 	}
-	blk := b.block(p)
 	for _, q := range probes(h) {
 		blk[q>>6].Or(1 << (q & 63))
 	}
@@ -116,10 +139,13 @@ func has(blk []atomic.Uint64, h uint64) bool {
 // or loose when p is 0.
 func (b *bloom) mayContain(h uint64, p uint32) bool {
 	if p == 0 {
-		return has(b.block(placeOf(h)), h)
+		return has(b.looseBlock(h), h)
 	}
 	return b.placed(p) && has(b.block(p), h)
 }
 
 // capacity is how many entries the filter holds at its designed rate.
 func (b *bloom) capacity() int { return int((b.blocks + 1) * blockWords * 64 / bitsPerEntry) }
+
+// looseCapacity is how many loose entries it holds at its designed rate.
+func (b *bloom) looseCapacity() int { return int((b.lblocks + 1) * blockWords * 64 / bitsPerEntry) }

@@ -25,7 +25,7 @@ func TestBloomNoFalseNegatives(t *testing.T) {
 		{"LooseHighBitsOnly", func(i int) uint64 { return uint64(i) << 32 }, func(int, uint64) uint32 { return 0 }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			f := newBloom(50_000)
+			f := newBloom(50_000, 50_000)
 			keys := make([]uint64, 50_000)
 			places := make([]uint32, len(keys))
 			for i := range keys {
@@ -48,7 +48,7 @@ func TestBloomNoFalseNegatives(t *testing.T) {
 // for under 2% of keys never added at a place that was (about 0.5% by
 // design), so the maps behind it are rarely read.
 func TestBloomFalsePositiveRate(t *testing.T) {
-	f := newBloom(100_000)
+	f := newBloom(100_000, 0)
 	places := make([]uint32, f.capacity())
 	for i := range places {
 		places[i] = placeOf(rand.Uint64())
@@ -68,6 +68,19 @@ func TestBloomFalsePositiveRate(t *testing.T) {
 	}
 	if fp > 2000 {
 		t.Errorf("%d false positives in 100000", fp)
+	}
+	l := newBloom(0, 100_000)
+	for range l.looseCapacity() {
+		l.add(rand.Uint64(), 0)
+	}
+	fp = 0
+	for range 100_000 {
+		if l.mayContain(rand.Uint64(), 0) {
+			fp++
+		}
+	}
+	if fp > 2000 {
+		t.Errorf("%d false positives in 100000 loose entries", fp)
 	}
 }
 

@@ -72,7 +72,7 @@ func NewCancelledSet() *CancelledSet {
 	for i := range s.shards {
 		s.shards[i].m = make(map[uint64]cancelEntry)
 	}
-	s.filter.Store(newBloom(0))
+	s.filter.Store(newBloom(0, 0))
 	return s
 }
 
@@ -90,8 +90,8 @@ func (s *CancelledSet) Merge(c Cancellation) bool {
 	if c.Kind == KindKey {
 		s.keyed.Store(true)
 	}
-	if f := s.filter.Load(); s.Len() > f.capacity() {
-		s.rebuildFilter(2 * s.Len())
+	if f := s.filter.Load(); s.Len() > f.capacity() || int(s.loose.Load()) > f.looseCapacity() {
+		s.rebuildFilter()
 	}
 	return changed
 }
@@ -149,10 +149,11 @@ func (s *CancelledSet) place(c Cancellation, k uint64) uint32 {
 	return 0
 }
 
-// rebuildFilter replaces the filter by one sized for entries, holding
-// every current key; the caller holds s.writer, so no key is added meanwhile.
-func (s *CancelledSet) rebuildFilter(entries int) {
-	f := newBloom(entries)
+// rebuildFilter replaces the filter by one sized for twice the current
+// entries (and loose entries), holding every current key; the caller
+// holds s.writer, so no key is added meanwhile.
+func (s *CancelledSet) rebuildFilter() {
+	f := newBloom(2*s.Len(), 2*int(s.loose.Load()))
 	for i := range s.shards {
 		sh := &s.shards[i]
 		sh.mu.RLock()
@@ -282,7 +283,7 @@ func (s *CancelledSet) Sweep(now time.Time) int {
 	s.size.Add(-int64(n))
 	s.loose.Add(-int64(loose)) // their bits stay until the rebuild below
 	if n > 0 {
-		s.rebuildFilter(2 * s.Len()) // drop the swept keys' bits
+		s.rebuildFilter() // drop the swept keys' bits
 	}
 	return n
 }

@@ -97,6 +97,9 @@ func TestCheckProbesLooseEntries(t *testing.T) {
 	}
 	s.Add(Cancellation{Kind: KindToken, Issuer: "iss", ID: "loose-jti", Before: t0, ExpiresAt: t0.Add(time.Minute)})
 	s.Add(Cancellation{Kind: KindSession, ID: "loose-sid", Before: t0.Add(time.Second), ExpiresAt: t0.Add(time.Minute)})
+	if c := s.filter.Load().looseCapacity(); c > 1024 {
+		t.Fatalf("two loose entries among 1000 got a loose filter for %d: it should stay in the cache", c)
+	}
 	for _, tc := range []struct {
 		name   string
 		claims Claims
