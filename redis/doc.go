@@ -31,6 +31,12 @@
 //	                            tm:{c}:all keep the form older versions parse;
 //	                            entries without a field here are listed with
 //	                            no subject (as older versions wrote them).
+//	                            While older instances run beside newer ones
+//	                            (a rolling upgrade), their sweeps leave the
+//	                            fields of what they sweep here: a few stale
+//	                            fields, harmless (read only for entries of
+//	                            tm:{c}:all, and an identity's subject never
+//	                            changes).
 //	tm:{c}:feed         stream  the change feed, XADD MAXLEN ~ N
 //	tm:{c}:seq          string  the number of the feed's last entry
 //	tm:{c}:life         string  the longest token lifetime (ms) any instance
