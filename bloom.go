@@ -72,13 +72,23 @@ func filterBits(least uint64, entries int) uint64 {
 	return bits
 }
 
-// placeOf is the place of an identity hash: its high half, never 0, as 0
-// marks a loose entry.
+// The places that mark a loose entry, by kind: a token or a session
+// (anything else with a place has a subject, or is a subject or a key).
+const (
+	looseToken   uint32 = 0
+	looseSession uint32 = 1
+)
+
+// isLoose reports whether p marks a loose entry.
+func isLoose(p uint32) bool { return p <= looseSession }
+
+// placeOf is the place of an identity hash: its high half, never one of
+// the places that mark a loose entry.
 func placeOf(h uint64) uint32 {
-	if p := uint32(h >> 32); p != 0 {
+	if p := uint32(h >> 32); !isLoose(p) {
 		return p
 	}
-	return 1
+	return uint32(h>>32) + 2
 }
 
 // block returns the words of place p's block.
@@ -106,10 +116,10 @@ func probes(h uint64) [3]uint64 {
 	return [3]uint64{h & 511, h >> 9 & 511, h >> 18 & 511}
 }
 
-// add sets the bits of the entry h placed at p (0: loose).
+// add sets the bits of the entry h placed at p (or loose).
 func (b *bloom) add(h uint64, p uint32) {
 	var blk []atomic.Uint64
-	if p == 0 {
+	if isLoose(p) {
 		blk = b.looseBlock(h)
 	} else {
 		w, bit := b.summaryBit(p)
@@ -136,9 +146,9 @@ func has(blk []atomic.Uint64, h uint64) bool {
 }
 
 // mayContain reports whether the entry h may be in the set placed at p,
-// or loose when p is 0.
+// or loose.
 func (b *bloom) mayContain(h uint64, p uint32) bool {
-	if p == 0 {
+	if isLoose(p) {
 		return has(b.looseBlock(h), h)
 	}
 	return b.placed(p) && has(b.block(p), h)

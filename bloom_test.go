@@ -17,7 +17,7 @@ func TestBloomNoFalseNegatives(t *testing.T) {
 		place func(i int, h uint64) uint32
 	}{
 		{"Random", func(int) uint64 { return rand.Uint64() }, func(int, uint64) uint32 { return placeOf(rand.Uint64()) }},
-		{"LowBitsOnly", func(i int) uint64 { return uint64(i) }, func(i int, _ uint64) uint32 { return uint32(i + 1) }},
+		{"LowBitsOnly", func(i int) uint64 { return uint64(i) }, func(i int, _ uint64) uint32 { return uint32(i + 2) }},
 		{"HighBitsOnly", func(i int) uint64 { return uint64(i) << 32 }, func(i int, _ uint64) uint32 { return uint32(i+1) << 12 }},
 		{"OnePlace", func(int) uint64 { return rand.Uint64() }, func(int, uint64) uint32 { return 7 }},
 		{"Loose", func(int) uint64 { return rand.Uint64() }, func(int, uint64) uint32 { return 0 }},

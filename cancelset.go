@@ -30,10 +30,10 @@ type CancelledSet struct {
 	// keyed is set once a key cancellation (a revoked key) was added:
 	// until then Check skips the kid lookup.
 	keyed atomic.Bool
-	// loose counts the token and session entries without a subject: only
-	// while there are any does Check probe its jti's and session's own
-	// filter blocks besides its subject's.
-	loose atomic.Int64
+	// loose counts the token (looseToken) and the session (looseSession)
+	// entries without a subject: only while there are any of a kind does
+	// Check hash its jti (session) and probe the loose entries' filter.
+	loose [2]atomic.Int64
 }
 
 type cancelShard struct {
@@ -43,8 +43,8 @@ type cancelShard struct {
 
 // cancelEntry holds the cut-off in Unix milliseconds, the expiry in Unix
 // seconds (rounded up: an entry may outlive its expiry by under a second)
-// and the entry's place in the filter, the place of its subject (0: loose,
-// no subject known). 16 bytes.
+// and the entry's place in the filter, the place of its subject (or
+// looseToken, looseSession: no subject known). 16 bytes.
 type cancelEntry struct {
 	before  int64
 	expires uint32
@@ -86,11 +86,11 @@ func (s *CancelledSet) Merge(c Cancellation) bool {
 	e := cancelEntry{before: c.Before.UnixMilli(), expires: expirySeconds(c.ExpiresAt), place: s.place(c, k)}
 	s.writer.Lock()
 	defer s.writer.Unlock()
-	changed := s.put(k, e)
+	changed := s.put(k, e, s.loosePlace(c))
 	if c.Kind == KindKey {
 		s.keyed.Store(true)
 	}
-	if f := s.filter.Load(); s.Len() > f.capacity() || int(s.loose.Load()) > f.looseCapacity() {
+	if f := s.filter.Load(); s.Len() > f.capacity() || s.looseLen() > f.looseCapacity() {
 		s.rebuildFilter()
 	}
 	return changed
@@ -98,45 +98,57 @@ func (s *CancelledSet) Merge(c Cancellation) bool {
 
 // put merges e into the entry of key k and sets its filter bits, and
 // reports whether the entry's cut-off or expiry changed (or it is new);
-// the caller holds s.writer.
-func (s *CancelledSet) put(k uint64, e cancelEntry) bool {
+// loose is where the entry goes if its places disagree. The caller holds
+// s.writer.
+func (s *CancelledSet) put(k uint64, e cancelEntry, loose uint32) bool {
 	sh := &s.shards[k&(shardCount-1)]
 	sh.mu.Lock()
 	old, ok := sh.m[k]
 	if ok {
 		e.before = max(e.before, old.before)
 		e.expires = max(e.expires, old.expires)
-		e.place = mergePlace(old.place, e.place)
+		e.place = mergePlace(old.place, e.place, loose)
 	} else {
 		s.size.Add(1)
 	}
 	sh.m[k] = e
 	sh.mu.Unlock()
-	wasLoose := ok && old.place == 0
-	if e.place == 0 && !wasLoose {
-		s.loose.Add(1) // before the bits: a reader that sees them probes them
+	wasLoose := ok && isLoose(old.place)
+	if isLoose(e.place) && !wasLoose {
+		s.loose[e.place].Add(1) // before the bits: a reader that sees them probes them
 	}
 	s.filter.Load().add(k, e.place) // after the map: a reader that sees the bits finds the entry
-	if wasLoose && e.place != 0 {
-		s.loose.Add(-1) // after the bits of its place
+	if wasLoose && !isLoose(e.place) {
+		s.loose[old.place].Add(-1) // after the bits of its place
 	}
 	return !ok || e.before != old.before || e.expires != old.expires
 }
 
 // mergePlace is the place of an entry known at places a and b: the one
-// known, or loose (0) if they disagree, which is always found.
-func mergePlace(a, b uint32) uint32 {
+// known, or loose if they disagree, which is always found.
+func mergePlace(a, b, loose uint32) uint32 {
 	switch {
-	case a == b || b == 0:
+	case a == b || isLoose(b):
 		return a
-	case a == 0:
+	case isLoose(a):
 		return b
 	}
-	return 0
+	return loose
 }
 
+// loosePlace is where c goes without a known subject.
+func (s *CancelledSet) loosePlace(c Cancellation) uint32 {
+	if c.Kind == KindSession {
+		return looseSession
+	}
+	return looseToken
+}
+
+// looseLen returns the number of loose entries.
+func (s *CancelledSet) looseLen() int { return int(s.loose[0].Load() + s.loose[1].Load()) }
+
 // place is where the filter places c, whose identity hash is k: by its
-// subject when known (a subject entry by itself), 0 (loose) otherwise. Key
+// subject when known (a subject entry by itself), loose otherwise. Key
 // entries, which Check finds through the maps, are placed by their own
 // hash and never counted loose.
 func (s *CancelledSet) place(c Cancellation, k uint64) uint32 {
@@ -146,14 +158,14 @@ func (s *CancelledSet) place(c Cancellation, k uint64) uint32 {
 	case c.Subject != "":
 		return placeOf(s.hash(KindSubject, "", c.Subject))
 	}
-	return 0
+	return s.loosePlace(c)
 }
 
 // rebuildFilter replaces the filter by one sized for twice the current
 // entries (and loose entries), holding every current key; the caller
 // holds s.writer, so no key is added meanwhile.
 func (s *CancelledSet) rebuildFilter() {
-	f := newBloom(2*s.Len(), 2*int(s.loose.Load()))
+	f := newBloom(2*s.Len(), 2*s.looseLen())
 	for i := range s.shards {
 		sh := &s.shards[i]
 		sh.mu.RLock()
@@ -183,20 +195,24 @@ func (s *CancelledSet) Len() int { return int(s.size.Load()) }
 // revoked (whenever the token was issued). Entries are placed in the
 // filter by their subject, so the common answer (not cancelled) comes from
 // the filter's small summary, and otherwise from one block for the three
-// keys; loose entries (no subject known) cost a probe of the jti's and the
-// session's own blocks, only while there are any.
+// keys; loose entries (no subject known) cost hashing the jti (the
+// session) and a probe of the loose entries' filter, only while there are
+// loose tokens (sessions).
 func (s *CancelledSet) Check(c *Claims) (Kind, bool) {
 	f := s.filter.Load()
 	hu := s.hash(KindSubject, "", c.Subject)
 	p := placeOf(hu)
-	placed, loose := f.placed(p), s.loose.Load() != 0
-	if !placed && !loose {
+	sid := c.SessionID != ""
+	placed, lt := f.placed(p), s.loose[looseToken].Load() != 0
+	ls := sid && s.loose[looseSession].Load() != 0
+	if !placed && !lt && !ls {
 		return s.checkKey(c) // the common case: the jti and session need no hash
 	}
-	ht := s.hash(KindToken, c.Issuer, c.ID)
-	sid := c.SessionID != ""
-	var hs uint64
-	if sid {
+	var ht, hs uint64
+	if placed || lt {
+		ht = s.hash(KindToken, c.Issuer, c.ID)
+	}
+	if placed && sid || ls {
 		hs = s.hash(KindSession, "", c.SessionID)
 	}
 	var mt, ms, mu bool
@@ -205,9 +221,11 @@ func (s *CancelledSet) Check(c *Claims) (Kind, bool) {
 		mt, mu = has(blk, ht), has(blk, hu)
 		ms = sid && has(blk, hs)
 	}
-	if loose {
-		mt = mt || f.mayContain(ht, 0)
-		ms = ms || sid && f.mayContain(hs, 0)
+	if lt {
+		mt = mt || f.mayContain(ht, looseToken)
+	}
+	if ls {
+		ms = ms || f.mayContain(hs, looseSession)
 	}
 	if !mt && !ms && !mu {
 		return s.checkKey(c)
@@ -265,7 +283,7 @@ func (s *CancelledSet) lookup(h uint64, iat int64, any bool) bool {
 func (s *CancelledSet) Sweep(now time.Time) int {
 	s.writer.Lock()
 	defer s.writer.Unlock()
-	cut, n, loose := now.UnixMilli(), 0, 0
+	cut, n, loose := now.UnixMilli(), 0, [2]int64{}
 	for i := range s.shards {
 		sh := &s.shards[i]
 		sh.mu.Lock()
@@ -273,15 +291,16 @@ func (s *CancelledSet) Sweep(now time.Time) int {
 			if int64(e.expires)*1000 <= cut {
 				delete(sh.m, k)
 				n++
-				if e.place == 0 {
-					loose++
+				if isLoose(e.place) {
+					loose[e.place]++
 				}
 			}
 		}
 		sh.mu.Unlock()
 	}
 	s.size.Add(-int64(n))
-	s.loose.Add(-int64(loose)) // their bits stay until the rebuild below
+	s.loose[looseToken].Add(-loose[looseToken]) // their bits stay until the rebuild below
+	s.loose[looseSession].Add(-loose[looseSession])
 	if n > 0 {
 		s.rebuildFilter() // drop the swept keys' bits
 	}

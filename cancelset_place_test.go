@@ -69,8 +69,8 @@ func TestCancelledSetFindsPlacedAndLooseEntries(t *testing.T) {
 			t.Fatalf("entry %d (%s, subject %q) not found: %v %v", i, pc.c.Kind, pc.c.Subject, k, ok)
 		}
 	}
-	if want := looseLive(cases, func(i int) bool { return i%7 != 0 }); s.loose.Load() != want {
-		t.Fatalf("loose count %d, want %d", s.loose.Load(), want)
+	if want := looseLive(cases, func(i int) bool { return i%7 != 0 }); int64(s.looseLen()) != want {
+		t.Fatalf("loose count %d, want %d", int64(s.looseLen()), want)
 	}
 }
 
@@ -115,8 +115,8 @@ func TestCheckProbesLooseEntries(t *testing.T) {
 			}
 		})
 	}
-	if s.Sweep(t0.Add(2*time.Minute)) != 2 || s.loose.Load() != 0 {
-		t.Fatalf("after the sweep: %d entries, %d loose", s.Len(), s.loose.Load())
+	if s.Sweep(t0.Add(2*time.Minute)) != 2 || int64(s.looseLen()) != 0 {
+		t.Fatalf("after the sweep: %d entries, %d loose", s.Len(), int64(s.looseLen()))
 	}
 	for i := range 1000 {
 		c := Claims{Issuer: "iss", ID: "placed-" + strconv.Itoa(i), Subject: "u" + strconv.Itoa(i), IssuedAt: t0}
@@ -133,15 +133,15 @@ func TestLooseEntryGetsPlaced(t *testing.T) {
 	s := NewCancelledSet()
 	c := Cancellation{Kind: KindSession, ID: "sid", Before: t0.Add(time.Second), ExpiresAt: t0.Add(time.Hour)}
 	s.Add(c)
-	if s.loose.Load() != 1 {
-		t.Fatalf("loose %d after a loose entry", s.loose.Load())
+	if int64(s.looseLen()) != 1 {
+		t.Fatalf("loose %d after a loose entry", int64(s.looseLen()))
 	}
 	c.Subject = "alice"
 	if s.Merge(c) {
 		t.Fatal("learning the subject reported as a change of the entry")
 	}
-	if s.loose.Load() != 0 {
-		t.Fatalf("loose %d after the entry got its subject", s.loose.Load())
+	if int64(s.looseLen()) != 0 {
+		t.Fatalf("loose %d after the entry got its subject", int64(s.looseLen()))
 	}
 	s.Sweep(t0) // rebuild: only the placed bits remain
 	if _, ok := s.Check(&Claims{SessionID: "sid", Subject: "alice", IssuedAt: t0}); !ok {
@@ -150,8 +150,8 @@ func TestLooseEntryGetsPlaced(t *testing.T) {
 	c.Subject = "bob"
 	s.Add(c)
 	s.Sweep(t0)
-	if s.loose.Load() != 1 {
-		t.Fatalf("loose %d after two subjects disagreed", s.loose.Load())
+	if int64(s.looseLen()) != 1 {
+		t.Fatalf("loose %d after two subjects disagreed", int64(s.looseLen()))
 	}
 	if _, ok := s.Check(&Claims{SessionID: "sid", Subject: "carol", IssuedAt: t0}); !ok {
 		t.Fatal("entry with disagreeing subjects not found")
