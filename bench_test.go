@@ -8,12 +8,23 @@ import (
 	"time"
 )
 
-// fillSet returns a set with n token cancellations, as a replica holds them.
+// fillSet returns a set with n cancellations as a replica holds them,
+// each with its subject: 7 in 10 tokens (signed-out access tokens), 2
+// sessions and 1 subject, two entries a subject ("c-user-…", none of them
+// a subject of claimsPool).
 func fillSet(n int) *CancelledSet {
 	s := NewCancelledSet()
 	exp := time.Now().Add(time.Hour)
 	for i := range n {
-		s.Add(Cancellation{Kind: KindToken, Issuer: "https://tm.test", ID: strconv.Itoa(i), ExpiresAt: exp})
+		id, sub := strconv.Itoa(i), "c-user-"+strconv.Itoa(i/2)
+		c := Cancellation{Kind: KindToken, Issuer: "https://tm.test", ID: id, Subject: sub, ExpiresAt: exp}
+		switch i % 10 {
+		case 0, 5:
+			c.Kind, c.Issuer = KindSession, ""
+		case 9:
+			c = Cancellation{Kind: KindSubject, ID: "c-subject-" + id, Subject: "c-subject-" + id, ExpiresAt: exp}
+		}
+		s.Add(c)
 	}
 	return s
 }

@@ -63,6 +63,14 @@ type Cancellation struct {
 	ID        string    `json:"id"`
 	Before    time.Time `json:"before"`
 	ExpiresAt time.Time `json:"expires_at"`
+	// Subject is the subject of the tokens the entry cancels, when known:
+	// the replica's filter places every entry by it, so that a check reads
+	// one place for a token's jti, session and subject together. It is
+	// optional (entries without it, such as those stored by older
+	// versions, still work, only slower to check); for KindSubject it is
+	// the ID itself, and KindKey has none. It is not part of the identity
+	// (Key).
+	Subject string `json:"sub,omitempty"`
 }
 
 // Key returns the cancellation's identity as a string, the same for every
@@ -101,7 +109,23 @@ func (c Cancellation) Merge(o Cancellation) Cancellation {
 	if o.ExpiresAt.After(c.ExpiresAt) {
 		c.ExpiresAt = o.ExpiresAt
 	}
+	if c.Subject == "" {
+		c.Subject = o.Subject
+	}
 	return c
+}
+
+// PlaceSubject is the subject an entry is placed by in the replica's
+// filter: Subject, or the ID of a KindSubject entry; "" when unknown (and
+// always for KindKey).
+func (c Cancellation) PlaceSubject() string {
+	switch c.Kind {
+	case KindSubject:
+		return c.ID
+	case KindKey:
+		return ""
+	}
+	return c.Subject
 }
 
 // CancellationStore keeps the cancelled set durably.

@@ -30,6 +30,10 @@ type CancelledSet struct {
 	// keyed is set once a key cancellation (a revoked key) was added:
 	// until then Check skips the kid lookup.
 	keyed atomic.Bool
+	// loose counts the token (looseToken) and the session (looseSession)
+	// entries without a subject: only while there are any of a kind does
+	// Check hash its jti (session) and probe the loose entries' filter.
+	loose [2]atomic.Int64
 }
 
 type cancelShard struct {
@@ -37,10 +41,26 @@ type cancelShard struct {
 	m  map[uint64]cancelEntry
 }
 
-// cancelEntry holds the cut-off and the expiry in Unix milliseconds.
+// cancelEntry holds the cut-off in Unix milliseconds, the expiry in Unix
+// seconds (rounded up: an entry may outlive its expiry by under a second)
+// and the entry's place in the filter, the place of its subject (or
+// looseToken, looseSession: no subject known). 16 bytes.
 type cancelEntry struct {
 	before  int64
-	expires int64
+	expires uint32
+	place   uint32
+}
+
+// expirySeconds is t in Unix seconds, rounded up and clamped to uint32.
+func expirySeconds(t time.Time) uint32 {
+	ms := t.UnixMilli()
+	switch {
+	case ms <= 0:
+		return 0
+	case ms >= (1<<32-1)*1000:
+		return 1<<32 - 1
+	}
+	return uint32((ms + 999) / 1000)
 }
 
 // NewCancelledSet returns an empty set.
@@ -52,7 +72,7 @@ func NewCancelledSet() *CancelledSet {
 	for i := range s.shards {
 		s.shards[i].m = make(map[uint64]cancelEntry)
 	}
-	s.filter.Store(newBloom(0))
+	s.filter.Store(newBloom(0, 0))
 	return s
 }
 
@@ -63,45 +83,94 @@ func (s *CancelledSet) Add(c Cancellation) { s.Merge(c) }
 // later cut-off or expiry): what a reload found that the feed missed.
 func (s *CancelledSet) Merge(c Cancellation) bool {
 	k := s.key(c) // sessions and subjects are keyed by id alone, as in Key
+	e := cancelEntry{before: c.Before.UnixMilli(), expires: expirySeconds(c.ExpiresAt), place: s.place(c, k)}
 	s.writer.Lock()
 	defer s.writer.Unlock()
-	changed := s.put(k, cancelEntry{before: c.Before.UnixMilli(), expires: c.ExpiresAt.UnixMilli()})
+	changed := s.put(k, e, s.loosePlace(c))
 	if c.Kind == KindKey {
 		s.keyed.Store(true)
 	}
-	if f := s.filter.Load(); s.Len() > f.capacity() {
-		s.rebuildFilter(2 * s.Len())
+	if f := s.filter.Load(); s.Len() > f.capacity() || s.looseLen() > f.looseCapacity() {
+		s.rebuildFilter()
 	}
 	return changed
 }
 
 // put merges e into the entry of key k and sets its filter bits, and
-// reports whether the entry changed; the caller holds s.writer.
-func (s *CancelledSet) put(k uint64, e cancelEntry) bool {
+// reports whether the entry's cut-off or expiry changed (or it is new);
+// loose is where the entry goes if its places disagree. The caller holds
+// s.writer.
+func (s *CancelledSet) put(k uint64, e cancelEntry, loose uint32) bool {
 	sh := &s.shards[k&(shardCount-1)]
 	sh.mu.Lock()
 	old, ok := sh.m[k]
 	if ok {
 		e.before = max(e.before, old.before)
 		e.expires = max(e.expires, old.expires)
+		e.place = mergePlace(old.place, e.place, loose)
 	} else {
 		s.size.Add(1)
 	}
 	sh.m[k] = e
 	sh.mu.Unlock()
-	s.filter.Load().add(k) // after the map: a reader that sees the bit finds the entry
-	return !ok || e != old
+	wasLoose := ok && isLoose(old.place)
+	if isLoose(e.place) && !wasLoose {
+		s.loose[e.place].Add(1) // before the bits: a reader that sees them probes them
+	}
+	s.filter.Load().add(k, e.place) // after the map: a reader that sees the bits finds the entry
+	if wasLoose && !isLoose(e.place) {
+		s.loose[old.place].Add(-1) // after the bits of its place
+	}
+	return !ok || e.before != old.before || e.expires != old.expires
 }
 
-// rebuildFilter replaces the filter by one sized for entries, holding
-// every current key; the caller holds s.writer, so no key is added meanwhile.
-func (s *CancelledSet) rebuildFilter(entries int) {
-	f := newBloom(entries)
+// mergePlace is the place of an entry known at places a and b: the one
+// known, or loose if they disagree, which is always found.
+func mergePlace(a, b, loose uint32) uint32 {
+	switch {
+	case a == b || isLoose(b):
+		return a
+	case isLoose(a):
+		return b
+	}
+	return loose
+}
+
+// loosePlace is where c goes without a known subject.
+func (s *CancelledSet) loosePlace(c Cancellation) uint32 {
+	if c.Kind == KindSession {
+		return looseSession
+	}
+	return looseToken
+}
+
+// looseLen returns the number of loose entries.
+func (s *CancelledSet) looseLen() int { return int(s.loose[0].Load() + s.loose[1].Load()) }
+
+// place is where the filter places c, whose identity hash is k: by its
+// subject when known (a subject entry by itself), loose otherwise. Key
+// entries, which Check finds through the maps, are placed by their own
+// hash and never counted loose.
+func (s *CancelledSet) place(c Cancellation, k uint64) uint32 {
+	switch {
+	case c.Kind == KindSubject || c.Kind == KindKey:
+		return placeOf(k)
+	case c.Subject != "":
+		return placeOf(s.hash(KindSubject, "", c.Subject))
+	}
+	return s.loosePlace(c)
+}
+
+// rebuildFilter replaces the filter by one sized for twice the current
+// entries (and loose entries), holding every current key; the caller
+// holds s.writer, so no key is added meanwhile.
+func (s *CancelledSet) rebuildFilter() {
+	f := newBloom(2*s.Len(), 2*s.looseLen())
 	for i := range s.shards {
 		sh := &s.shards[i]
 		sh.mu.RLock()
-		for k := range sh.m {
-			f.add(k)
+		for k, e := range sh.m {
+			f.add(k, e.place)
 		}
 		sh.mu.RUnlock()
 	}
@@ -123,19 +192,41 @@ func (s *CancelledSet) Len() int { return int(s.size.Load()) }
 // these claims, and false when the token is not cancelled. A token is
 // refused when its jti is cancelled, or when its session or subject was
 // cancelled after the token was issued, or the key that signed it was
-// revoked (whenever the token was issued). The three keys are hashed first
-// and their filter blocks read together, so the common answer (not
-// cancelled) waits for the memory once rather than three times in a row.
+// revoked (whenever the token was issued). Entries are placed in the
+// filter by their subject, so the common answer (not cancelled) comes from
+// the filter's small summary, and otherwise from one block for the three
+// keys; loose entries (no subject known) cost hashing the jti (the
+// session) and a probe of the loose entries' filter, only while there are
+// loose tokens (sessions).
 func (s *CancelledSet) Check(c *Claims) (Kind, bool) {
 	f := s.filter.Load()
-	ht := s.hash(KindToken, c.Issuer, c.ID)
 	hu := s.hash(KindSubject, "", c.Subject)
-	var hs uint64
-	if c.SessionID != "" {
+	p := placeOf(hu)
+	sid := c.SessionID != ""
+	placed, lt := f.placed(p), s.loose[looseToken].Load() != 0
+	ls := sid && s.loose[looseSession].Load() != 0
+	if !placed && !lt && !ls {
+		return s.checkKey(c) // the common case: the jti and session need no hash
+	}
+	var ht, hs uint64
+	if placed || lt {
+		ht = s.hash(KindToken, c.Issuer, c.ID)
+	}
+	if placed && sid || ls {
 		hs = s.hash(KindSession, "", c.SessionID)
 	}
-	mt, mu := f.mayContain(ht), f.mayContain(hu)
-	ms := c.SessionID != "" && f.mayContain(hs)
+	var mt, ms, mu bool
+	if placed {
+		blk := f.block(p)
+		mt, mu = has(blk, ht), has(blk, hu)
+		ms = sid && has(blk, hs)
+	}
+	if lt {
+		mt = mt || f.mayContain(ht, looseToken)
+	}
+	if ls {
+		ms = ms || f.mayContain(hs, looseSession)
+	}
 	if !mt && !ms && !mu {
 		return s.checkKey(c)
 	}
@@ -171,9 +262,10 @@ func (s *CancelledSet) IsSessionCancelled(id string) bool {
 	return s.match(KindSession, "", id, -1<<62, true)
 }
 
+// match reads the maps directly: the filter places entries by a subject
+// these lookups may not know.
 func (s *CancelledSet) match(k Kind, iss, id string, iat int64, any bool) bool {
-	h := s.hash(k, iss, id)
-	return s.filter.Load().mayContain(h) && s.lookup(h, iat, any)
+	return s.lookup(s.hash(k, iss, id), iat, any)
 }
 
 // lookup reads the entry of hash h, past the filter: it matches when it
@@ -191,21 +283,26 @@ func (s *CancelledSet) lookup(h uint64, iat int64, any bool) bool {
 func (s *CancelledSet) Sweep(now time.Time) int {
 	s.writer.Lock()
 	defer s.writer.Unlock()
-	cut, n := now.UnixMilli(), 0
+	cut, n, loose := now.UnixMilli(), 0, [2]int64{}
 	for i := range s.shards {
 		sh := &s.shards[i]
 		sh.mu.Lock()
 		for k, e := range sh.m {
-			if e.expires <= cut {
+			if int64(e.expires)*1000 <= cut {
 				delete(sh.m, k)
 				n++
+				if isLoose(e.place) {
+					loose[e.place]++
+				}
 			}
 		}
 		sh.mu.Unlock()
 	}
 	s.size.Add(-int64(n))
+	s.loose[looseToken].Add(-loose[looseToken]) // their bits stay until the rebuild below
+	s.loose[looseSession].Add(-loose[looseSession])
 	if n > 0 {
-		s.rebuildFilter(2 * s.Len()) // drop the swept keys' bits
+		s.rebuildFilter() // drop the swept keys' bits
 	}
 	return n
 }

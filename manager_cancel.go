@@ -12,18 +12,31 @@ func (m *Manager) CancelToken(ctx context.Context, c *Claims) error {
 		return err
 	}
 	return m.cancel(ctx, Cancellation{
-		Kind: KindToken, Issuer: c.Issuer, ID: c.ID,
+		Kind: KindToken, Issuer: c.Issuer, ID: c.ID, Subject: c.Subject,
 		Before: c.ExpiresAt, ExpiresAt: c.ExpiresAt.Add(m.cfg.Leeway),
 	})
 }
 
 // CancelSession cancels one session (one device): its refresh token and
-// every access token issued from it. Other sessions are untouched.
+// every access token issued from it. Other sessions are untouched. It
+// reads the session's record for its subject, which the cancellation
+// carries (see Cancellation.Subject); callers that know the subject use
+// CancelSessionOf.
 func (m *Manager) CancelSession(ctx context.Context, sessionID string) error {
+	subject := ""
+	if s, err := m.sessions.Session(ctx, sessionID); err == nil {
+		subject = s.Subject
+	}
+	return m.CancelSessionOf(ctx, sessionID, subject)
+}
+
+// CancelSessionOf is CancelSession for a caller that knows the session's
+// subject ("" if not): the sign-out of a token, which names both.
+func (m *Manager) CancelSessionOf(ctx context.Context, sessionID, subject string) error {
 	if err := m.invalidateSessions(ctx, "", sessionID); err != nil {
 		return err
 	}
-	_, until, err := m.cancelCutoff(ctx, KindSession, sessionID)
+	_, until, err := m.cancelCutoff(ctx, KindSession, sessionID, subject)
 	if err != nil {
 		return err
 	}
@@ -46,7 +59,7 @@ func (m *Manager) CancelSubject(ctx context.Context, subject string) error {
 	if err := m.invalidateSessions(ctx, subject, ""); err != nil {
 		return err
 	}
-	_, until, err := m.cancelCutoff(ctx, KindSubject, subject)
+	_, until, err := m.cancelCutoff(ctx, KindSubject, subject, subject)
 	if err != nil {
 		return err
 	}
@@ -69,7 +82,7 @@ func (m *Manager) CancelOtherSessions(ctx context.Context, subject, keep string)
 		if s.ID == keep {
 			continue
 		}
-		if err := m.CancelSession(ctx, s.ID); err != nil {
+		if err := m.CancelSessionOf(ctx, s.ID, s.Subject); err != nil {
 			return err
 		}
 	}
@@ -99,10 +112,11 @@ func (m *Manager) cancel(ctx context.Context, c Cancellation) error {
 func (m *Manager) cutoff() time.Time { return m.now().Add(time.Millisecond) }
 
 // cutoffEntry builds a session or subject cancellation that lives as long
-// as any token issued before the cut-off could.
-func (m *Manager) cutoffEntry(k Kind, id string, before time.Time) Cancellation {
+// as any token issued before the cut-off could; subject is the subject of
+// its tokens, when known.
+func (m *Manager) cutoffEntry(k Kind, id, subject string, before time.Time) Cancellation {
 	life := max(m.cfg.AccessTTL, m.cfg.RefreshTTL) + m.cfg.Leeway
-	return Cancellation{Kind: k, ID: id, Before: before, ExpiresAt: before.Add(life)}
+	return Cancellation{Kind: k, ID: id, Subject: subject, Before: before, ExpiresAt: before.Add(life)}
 }
 
 func (m *Manager) waitUntil(t time.Time) {
@@ -150,7 +164,7 @@ func (m *Manager) CancelOwnSession(ctx context.Context, subject, id string) erro
 	} else if err != nil {
 		return storeError(err, "cannot read the session")
 	}
-	return m.CancelSession(ctx, id)
+	return m.CancelSessionOf(ctx, id, s.Subject)
 }
 
 // RevokeRefresh cancels the session of a genuine refresh token, current or
@@ -170,5 +184,5 @@ func (m *Manager) RevokeRefresh(ctx context.Context, token string) error {
 	if !rt.genuine(m.rkey(), s) {
 		return Errorf(EInvalidGrant, "unknown refresh token")
 	}
-	return m.CancelSession(ctx, s.ID)
+	return m.CancelSessionOf(ctx, s.ID, s.Subject)
 }

@@ -52,16 +52,17 @@ func (m *Manager) confirmRefresh(ctx context.Context, s *Session, issued time.Ti
 	return nil
 }
 
-// cancelCutoff cancels a session or a subject with a fresh cut-off, made
-// durable, and returns the entry as stored and the moment after which the
-// call may return (every instance's clock has passed the cut-off).
-func (m *Manager) cancelCutoff(ctx context.Context, k Kind, id string) (Cancellation, time.Time, error) {
+// cancelCutoff cancels a session or a subject (of tokens of subject, ""
+// if unknown) with a fresh cut-off, made durable, and returns the entry as
+// stored and the moment after which the call may return (every instance's
+// clock has passed the cut-off).
+func (m *Manager) cancelCutoff(ctx context.Context, k Kind, id, subject string) (Cancellation, time.Time, error) {
 	cs, ok := m.cancels.(CutoffStore)
 	if !ok {
-		c := m.cutoffEntry(k, id, m.cutoff())
+		c := m.cutoffEntry(k, id, subject, m.cutoff())
 		return c, c.Before, m.cancel(ctx, c)
 	}
-	c := m.cutoffEntry(k, id, m.cutoff())
+	c := m.cutoffEntry(k, id, subject, m.cutoff())
 	if err := c.Validate(); err != nil {
 		return c, time.Time{}, err
 	}
@@ -69,6 +70,9 @@ func (m *Manager) cancelCutoff(ctx context.Context, k Kind, id string) (Cancella
 	stored, err := cs.CancelCutoff(ctx, c, m.cfg.ClockMargin, m.now)
 	if err != nil {
 		return c, time.Time{}, storeError(err, "the cancellation could not be made durable; retry")
+	}
+	if stored.Subject == "" {
+		stored.Subject = c.Subject // a store that does not keep it
 	}
 	m.replica.Set.Add(stored)
 	if m.OnCancel != nil {

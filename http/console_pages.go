@@ -78,7 +78,7 @@ func (c *consoleApp) signIn(q *consoleReq) error {
 
 // signOut is POST /console/sign-out: this browser's session is cancelled.
 func (c *consoleApp) signOut(q *consoleReq) error {
-	if err := c.s.Manager.CancelSession(q.r.Context(), q.claims.SessionID); err != nil {
+	if err := c.s.Manager.CancelSessionOf(q.r.Context(), q.claims.SessionID, q.claims.Subject); err != nil {
 		return err
 	}
 	c.clearTokens(q)

@@ -52,11 +52,15 @@ type CancellationEvent struct {
 	// ExpiresAt is when every matching token has expired anyway: the
 	// entry can be forgotten then.
 	ExpiresAt time.Time `json:"expires_at"`
+	// Subject is the subject of the matching tokens, when known (optional:
+	// absent from older servers and from entries stored without it). A
+	// replica may index the entry by it; it never changes what matches.
+	Subject string `json:"sub,omitempty"`
 }
 
 // NewCancellationEvent returns the event form of c.
 func NewCancellationEvent(c tokenmanager.Cancellation) CancellationEvent {
-	return CancellationEvent{Kind: c.Kind.String(), Issuer: c.Issuer, ID: c.ID, Before: c.Before, ExpiresAt: c.ExpiresAt}
+	return CancellationEvent{Kind: c.Kind.String(), Issuer: c.Issuer, ID: c.ID, Before: c.Before, ExpiresAt: c.ExpiresAt, Subject: c.Subject}
 }
 
 // Cancellation returns the cancellation e describes, or an EInvalid error
@@ -66,7 +70,7 @@ func (e CancellationEvent) Cancellation() (tokenmanager.Cancellation, error) {
 	if err != nil {
 		return tokenmanager.Cancellation{}, err
 	}
-	c := tokenmanager.Cancellation{Kind: k, Issuer: e.Issuer, ID: e.ID, Before: e.Before, ExpiresAt: e.ExpiresAt}
+	c := tokenmanager.Cancellation{Kind: k, Issuer: e.Issuer, ID: e.ID, Before: e.Before, ExpiresAt: e.ExpiresAt, Subject: e.Subject}
 	return c, c.Validate()
 }
 

@@ -137,8 +137,8 @@ func TestEventsStream(t *testing.T) {
 		t.Fatalf("status %d, Content-Type %q", s.res.StatusCode, ct)
 	}
 	t.Run("Snapshot", func(t *testing.T) {
-		if c := s.next(t).cancellation(t); c.Kind != tokenmanager.KindToken || c.Issuer != issuer {
-			t.Fatalf("first event = %+v, want alice's cancelled token", c)
+		if c := s.next(t).cancellation(t); c.Kind != tokenmanager.KindToken || c.Issuer != issuer || c.Subject != "alice" {
+			t.Fatalf("first event = %+v, want alice's cancelled token, with her as its subject", c)
 		}
 		ready := s.next(t)
 		var re tmhttp.ReadyEvent
@@ -149,7 +149,7 @@ func TestEventsStream(t *testing.T) {
 	t.Run("Live", func(t *testing.T) {
 		wantStatus(t, e.call(t, "POST", "/admin/users/alice/cancel", nil, "Bearer", root.AccessToken), http.StatusNoContent)
 		ev := s.next(t)
-		if c := ev.cancellation(t); c.Kind != tokenmanager.KindSubject || c.ID != "alice" || ev.ID == "" {
+		if c := ev.cancellation(t); c.Kind != tokenmanager.KindSubject || c.ID != "alice" || c.Subject != "alice" || ev.ID == "" {
 			t.Fatalf("event = %+v, want alice cancelled", ev)
 		}
 	})

@@ -110,7 +110,7 @@ func (s *Server) cancelCurrent(r *http.Request, c *tokenmanager.Claims) error {
 	if c.SessionID == "" {
 		return s.Manager.CancelToken(r.Context(), c)
 	}
-	return s.Manager.CancelSession(r.Context(), c.SessionID)
+	return s.Manager.CancelSessionOf(r.Context(), c.SessionID, c.Subject)
 }
 
 // noContent answers 204.

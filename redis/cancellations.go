@@ -48,21 +48,21 @@ func (s *Store) cancel(ctx context.Context, c tm.Cancellation, margin string, li
 		return c, err
 	}
 	key := c.Key()
-	keys := []string{s.k.entry(key), s.k.all(), s.k.expiry(), s.k.stream(), s.k.seq(), s.k.life()}
+	keys := []string{s.k.entry(key), s.k.all(), s.k.expiry(), s.k.stream(), s.k.seq(), s.k.life(), s.k.subjects()}
 	vals, err := cancelScript.Run(ctx, s.rdb, keys, key,
 		c.Before.UnixMilli(), ceilMilli(c.ExpiresAt).UnixMilli(),
-		s.cfg.feedLen, string(rune(c.Kind)), c.Issuer, c.ID, margin, life).StringSlice()
+		s.cfg.feedLen, string(rune(c.Kind)), c.Issuer, c.ID, margin, life, c.Subject).StringSlice()
 	if err != nil {
 		return c, unavailable(err, "the cancellation could not be stored in Redis")
 	}
-	if len(vals) != 2 {
+	if len(vals) != 3 {
 		return c, corrupt(errors.New("unexpected reply"), "cancellation reply")
 	}
 	stored, err := decodeEntry(key, vals[0]+" "+vals[1])
 	if err != nil {
 		return c, err
 	}
-	c.Before, c.ExpiresAt = stored.Before, stored.ExpiresAt
+	c.Before, c.ExpiresAt, c.Subject = stored.Before, stored.ExpiresAt, vals[2]
 	return c, nil
 }
 
@@ -114,8 +114,9 @@ func cancelledBefore(v any, iat int64) bool {
 // Cancellations returns every entry not expired at now. It walks the
 // {c}:all hash with HSCAN in chunks of scanChunk fields, so that Redis
 // never blocks on one huge reply, and decodes each chunk while the next one
-// is fetched. HSCAN may return a field twice while the hash is resized;
-// duplicates are merged.
+// is fetched; the chunk's subjects come from the {c}:sub hash (one HMGET a
+// chunk; entries stored by older versions have none). HSCAN may return a
+// field twice while the hash is resized; duplicates are merged.
 func (s *Store) Cancellations(ctx context.Context, now time.Time) ([]tm.Cancellation, error) {
 	size, err := s.rdb.HLen(ctx, s.k.all()).Result()
 	if err != nil {
@@ -140,21 +141,32 @@ func (s *Store) Cancellations(ctx context.Context, now time.Time) ([]tm.Cancella
 // few hundred kilobytes that Redis builds in a few milliseconds.
 const scanChunk = 10_000
 
-// scanAll sends the chunks of the {c}:all hash, as field, value, field...,
-// then closes chunks and sends the scan's error (or nil) on errc.
-func (s *Store) scanAll(ctx context.Context) (<-chan []string, <-chan error) {
-	chunks, errc := make(chan []string, 2), make(chan error, 1)
+// scanChunkOf is one chunk of the {c}:all hash: field, value, field...,
+// and the subjects of its fields, in order (nil where none is stored).
+type scanChunkOf struct {
+	kv   []string
+	subs []any
+}
+
+// scanAll sends the chunks of the {c}:all hash with their subjects, then
+// closes chunks and sends the scan's error (or nil) on errc.
+func (s *Store) scanAll(ctx context.Context) (<-chan scanChunkOf, <-chan error) {
+	chunks, errc := make(chan scanChunkOf, 2), make(chan error, 1)
 	go func() {
 		defer close(chunks)
 		var cursor uint64
 		for {
 			kv, next, err := s.rdb.HScan(ctx, s.k.all(), cursor, "", scanChunk).Result()
+			var subs []any
+			if err == nil {
+				subs, err = s.subjectsOf(ctx, kv)
+			}
 			if err != nil {
 				errc <- err
 				return
 			}
 			select {
-			case chunks <- kv:
+			case chunks <- scanChunkOf{kv, subs}:
 			case <-ctx.Done():
 				errc <- ctx.Err()
 				return
@@ -168,6 +180,18 @@ func (s *Store) scanAll(ctx context.Context) (<-chan []string, <-chan error) {
 	return chunks, errc
 }
 
+// subjectsOf reads the subjects of the fields of kv (field, value, ...).
+func (s *Store) subjectsOf(ctx context.Context, kv []string) ([]any, error) {
+	if len(kv) == 0 {
+		return nil, nil
+	}
+	fields := make([]string, 0, len(kv)/2)
+	for i := 0; i+1 < len(kv); i += 2 {
+		fields = append(fields, kv[i])
+	}
+	return s.rdb.HMGet(ctx, s.k.subjects(), fields...).Result()
+}
+
 // lister collects the live entries of a scan.
 type lister struct {
 	now  time.Time
@@ -179,11 +203,15 @@ func newLister(size int, now time.Time) *lister {
 	return &lister{now: now, out: make([]tm.Cancellation, 0, size), seen: make(map[string]int, size)}
 }
 
-func (l *lister) add(kv []string) error {
+func (l *lister) add(ch scanChunkOf) error {
+	kv := ch.kv
 	for i := 0; i+1 < len(kv); i += 2 {
 		c, err := decodeEntry(kv[i], kv[i+1])
 		if err != nil {
 			return err
+		}
+		if i/2 < len(ch.subs) {
+			c.Subject, _ = ch.subs[i/2].(string)
 		}
 		if c.Expired(l.now) {
 			continue
@@ -213,7 +241,7 @@ const sweepBatch = 1000
 func (s *Store) Sweep(ctx context.Context, now time.Time) (int, error) {
 	total := 0
 	for {
-		n, err := sweepScript.Run(ctx, s.rdb, []string{s.k.all(), s.k.expiry()},
+		n, err := sweepScript.Run(ctx, s.rdb, []string{s.k.all(), s.k.expiry(), s.k.subjects()},
 			now.UnixMilli(), sweepBatch, s.k.entryPrefix(), sweepGrace.Milliseconds()).Int()
 		if err != nil && !errors.Is(err, goredis.Nil) {
 			return total, unavailable(err, "cannot sweep the cancelled set")

@@ -24,6 +24,19 @@
 //	                            PXAT its ExpiresAt; <entry> is Cancellation.Key()
 //	tm:{c}:all          hash    every cancellation, entry -> "before expires"
 //	tm:{c}:exp          zset    every cancellation, entry by expiry (for Sweep)
+//	tm:{c}:sub          hash    entry -> the subject of the tokens it cancels,
+//	                            when known (Cancellation.Subject); written by
+//	                            the Cancel script, removed by Sweep with the
+//	                            entry. A separate hash so that the values of
+//	                            tm:{c}:all keep the form older versions parse;
+//	                            entries without a field here are listed with
+//	                            no subject (as older versions wrote them).
+//	                            While older instances run beside newer ones
+//	                            (a rolling upgrade), their sweeps leave the
+//	                            fields of what they sweep here: a few stale
+//	                            fields, harmless (read only for entries of
+//	                            tm:{c}:all, and an identity's subject never
+//	                            changes).
 //	tm:{c}:feed         stream  the change feed, XADD MAXLEN ~ N
 //	tm:{c}:seq          string  the number of the feed's last entry
 //	tm:{c}:life         string  the longest token lifetime (ms) any instance
@@ -82,7 +95,9 @@
 // The change feed is the stream tm:{c}:feed. The Cancel script appends every
 // cancellation to it, in the same atomic step as the write, with a field n
 // that counts the feed's entries (tm:{c}:seq). Watch follows it with XREAD
-// BLOCK on connections of its own.
+// BLOCK on connections of its own. An entry's fields: n, k (kind), i
+// (issuer), d (id), b and e (cut-off and expiry, Unix ms) and s (the
+// subject, empty when unknown; readers of older versions ignore it).
 //
 // How a lost message is detected and repaired:
 //

@@ -146,7 +146,7 @@ func decodeMessage(m goredis.XMessage) (int64, tm.Cancellation, error) {
 		return seq, tm.Cancellation{}, fmt.Errorf("malformed feed entry %s: %v", m.ID, err)
 	}
 	return seq, tm.Cancellation{
-		Kind: tm.Kind(kind[0]), Issuer: str("i"), ID: str("d"),
+		Kind: tm.Kind(kind[0]), Issuer: str("i"), ID: str("d"), Subject: str("s"),
 		Before: time.UnixMilli(before), ExpiresAt: time.UnixMilli(expires),
 	}, nil
 }

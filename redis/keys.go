@@ -13,6 +13,7 @@ func (k keys) entry(key string) string        { return k.entryPrefix() + key }
 func (k keys) entryPrefix() string            { return k.p + ":{c}:e:" }
 func (k keys) all() string                    { return k.p + ":{c}:all" }
 func (k keys) expiry() string                 { return k.p + ":{c}:exp" }
+func (k keys) subjects() string               { return k.p + ":{c}:sub" }
 func (k keys) stream() string                 { return k.p + ":{c}:feed" }
 func (k keys) seq() string                    { return k.p + ":{c}:seq" }
 func (k keys) life() string                   { return k.p + ":{c}:life" }

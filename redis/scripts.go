@@ -15,10 +15,16 @@ import goredis "github.com/redis/go-redis/v9"
 // subject's cut-off: the cut-off becomes at least the server's TIME plus
 // the margin, taken inside the write, and the expiry at least the cut-off
 // plus the longer of the caller's lifetime (ARGV[9], ms) and the longest
-// that any instance announced (KEYS[6]). It returns {before, expires}.
+// that any instance announced (KEYS[6]).
 //
-// KEYS: entry, all, exp, feed, seq, life. ARGV: field, before, expires
-// (Unix ms), feed length, kind, issuer, id, margin, life.
+// The subject of the entry's tokens (ARGV[10], empty if unknown) is kept
+// in a hash of its own (KEYS[7], entry -> subject), not in the "before
+// expires" value of KEYS[2], which older versions parse strictly: a
+// subject once stored is kept. The feed entry carries it as field s (older
+// readers ignore it). It returns {before, expires, subject}.
+//
+// KEYS: entry, all, exp, feed, seq, life, sub. ARGV: field, before,
+// expires (Unix ms), feed length, kind, issuer, id, margin, life, subject.
 var cancelScript = goredis.NewScript(`
 local before, expires = tonumber(ARGV[2]), tonumber(ARGV[3])
 if ARGV[8] ~= '' then
@@ -35,17 +41,22 @@ if cur then
   if e then expires = math.max(expires, tonumber(e)) end
 end
 local bs, es = string.format('%d', before), string.format('%d', expires)
+local sub = redis.call('HGET', KEYS[7], ARGV[1])
 local n = tonumber(redis.call('GET', KEYS[5]) or '0') + 1
 redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[4], '*',
-  'n', n, 'k', ARGV[5], 'i', ARGV[6], 'd', ARGV[7], 'b', bs, 'e', es)
+  'n', n, 'k', ARGV[5], 'i', ARGV[6], 'd', ARGV[7], 'b', bs, 'e', es, 's', sub or ARGV[10])
 redis.call('SET', KEYS[5], n)
+if not sub then
+  sub = ARGV[10]
+  if sub ~= '' then redis.call('HSET', KEYS[7], ARGV[1], sub) end
+end
 local v = bs .. ' ' .. es
 redis.call('HSET', KEYS[2], ARGV[1], v)
 redis.call('ZADD', KEYS[3], es, ARGV[1])
 if expires > 0 then
   redis.call('SET', KEYS[1], v, 'PXAT', es)
 end
-return {bs, es}
+return {bs, es, sub}
 `)
 
 // sweepScript removes up to ARGV[2] entries that expired at ARGV[1] (Unix
@@ -53,9 +64,9 @@ return {bs, es}
 // prefix ARGV[3], in the same slot), and returns how many it removed. It
 // never sweeps what has not expired by the server's own clock, with a
 // second to spare (ARGV[4], ms), so that an instance whose clock runs
-// ahead cannot remove live entries.
+// ahead cannot remove live entries. Their subjects (KEYS[3]) go with them.
 //
-// KEYS: all, exp.
+// KEYS: all, exp, sub.
 var sweepScript = goredis.NewScript(`
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) - tonumber(ARGV[4])
@@ -63,6 +74,7 @@ local upto = string.format('%d', math.min(tonumber(ARGV[1]), now))
 local ids = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', upto, 'LIMIT', 0, ARGV[2])
 if #ids == 0 then return 0 end
 redis.call('HDEL', KEYS[1], unpack(ids))
+redis.call('HDEL', KEYS[3], unpack(ids))
 redis.call('ZREM', KEYS[2], unpack(ids))
 for _, id in ipairs(ids) do redis.call('DEL', ARGV[3] .. id) end
 return #ids

@@ -53,6 +53,7 @@ func testCancellations(t *testing.T, open Opener) {
 	t.Run("KeyCancelled", func(t *testing.T) { testKeyCancelled(t, open) })
 	t.Run("Sweep", func(t *testing.T) { testSweep(t, open) })
 	t.Run("ErrInvalid", func(t *testing.T) { testInvalid(t, open, now) })
+	t.Run("Subject", func(t *testing.T) { testCancellationSubject(t, open) })
 }
 
 // testMerge cancels one key twice: the entry keeps the later cut-off and

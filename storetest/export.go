@@ -51,7 +51,7 @@ func fill(t *testing.T, s tokenmanager.Store, now time.Time) (accounts []*tokenm
 	exp := now.Add(time.Hour)
 	cancels = []tokenmanager.Cancellation{
 		{Kind: tokenmanager.KindToken, Issuer: "https://iss", ID: "jti-1", Before: now, ExpiresAt: exp},
-		{Kind: tokenmanager.KindSession, ID: "sess-b", Before: now, ExpiresAt: exp},
+		{Kind: tokenmanager.KindSession, ID: "sess-b", Subject: "bob", Before: now, ExpiresAt: exp},
 		{Kind: tokenmanager.KindSubject, ID: "bob", Before: now.Add(-time.Second), ExpiresAt: exp},
 	}
 	for _, c := range cancels {
@@ -118,7 +118,7 @@ func sameExported(t *testing.T, s tokenmanager.Store, now time.Time, want []toke
 	norm := func(cs []tokenmanager.Cancellation) []string {
 		var out []string
 		for _, c := range cs {
-			out = append(out, c.Key()+" "+c.Before.UTC().Format(time.RFC3339Nano)+" "+c.ExpiresAt.UTC().Format(time.RFC3339Nano))
+			out = append(out, c.Key()+" "+c.Before.UTC().Format(time.RFC3339Nano)+" "+c.ExpiresAt.UTC().Format(time.RFC3339Nano)+" sub="+c.Subject)
 		}
 		slices.Sort(out)
 		return out
