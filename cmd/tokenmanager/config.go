@@ -35,6 +35,7 @@ type Config struct {
 	HashMemory      string
 	HashWait        time.Duration
 	VerifyCache     string
+	GCHeadroom      string
 	ReuseGrace      time.Duration
 	RevocationCheck string
 	MaxStaleness    time.Duration
@@ -75,6 +76,7 @@ func (c *Config) flagSet(name string) *flag.FlagSet {
 	fs.StringVar(&c.SignInUserLimit, "sign-in-user-limit", "100/15m", "failed sign-ins allowed per username from every address together, then paced to one per window/N; networks the user signed in from are exempt (N/duration, or off)")
 	fs.StringVar(&c.HashMemory, "hash-memory", "256MiB", "memory the argon2id password hashes in flight may use together (KiB, MiB, GiB); the rest wait --hash-wait")
 	fs.StringVar(&c.VerifyCache, "verify-cache-memory", "32MiB", "memory for the cache of verified access tokens, so a token presented again skips its signature (KiB, MiB, GiB, or off)")
+	fs.StringVar(&c.GCHeadroom, "gc-headroom", "64MiB", "how much the heap may grow between garbage collections, at least (KiB, MiB, GiB, or off: Go's default, GOGC=100); ignored when GOGC is set")
 	fs.DurationVar(&c.HashWait, "hash-wait", 2*time.Second, "how long a sign-in or sign-up waits for a password hashing slot before it gets 503 with Retry-After")
 	fs.DurationVar(&c.ReuseGrace, "refresh-reuse-grace", service.DefaultReuseGrace, "window in which a just-retired refresh token returns the current pair instead of cancelling the session (0s: off)")
 	fs.StringVar(&c.RevocationCheck, "revocation-check", "replica", "replica (in-memory), strict (store per request) or off (benchmark baseline only)")
@@ -192,6 +194,9 @@ func (c *Config) validate() error {
 	}
 	if _, err := verifyCacheMemory(c.VerifyCache); err != nil {
 		return fmt.Errorf("--verify-cache-memory: %v", err)
+	}
+	if _, err := gcHeadroom(c.GCHeadroom); err != nil {
+		return fmt.Errorf("--gc-headroom: %v", err)
 	}
 	switch {
 	case c.OnStoreOutage != "closed" && c.OnStoreOutage != "open":

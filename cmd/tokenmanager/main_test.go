@@ -215,7 +215,7 @@ func TestConfigPrecedence(t *testing.T) {
 	for _, args := range [][]string{
 		{"--revocation-check", "sometimes"}, {"--on-store-outage", "maybe"}, {"--alg", "none"},
 		{"--sign-in-limit", "lots"}, {"--access-ttl", "-1s"},
-		{"--sign-in-user-limit", "1/"}, {"--hash-memory", "lots"}, {"--hash-memory", "0MiB"}, {"--hash-wait", "0s"}, {"--verify-cache-memory", "lots"},
+		{"--sign-in-user-limit", "1/"}, {"--hash-memory", "lots"}, {"--hash-memory", "0MiB"}, {"--hash-wait", "0s"}, {"--verify-cache-memory", "lots"}, {"--gc-headroom", "lots"},
 	} {
 		if _, _, err := parseConfig("serve", args, func(string) string { return "" }); err == nil || !strings.Contains(err.Error(), args[0]) {
 			t.Errorf("%v: err %v does not name the flag", args, err)

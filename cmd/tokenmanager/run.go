@@ -93,6 +93,8 @@ func serve(ctx context.Context, args []string, _ io.Writer) error {
 		return err
 	}
 	m := &Main{Config: c, Logger: newLogger(c, os.Stderr)}
+	headroom, _ := gcHeadroom(c.GCHeadroom)
+	go tuneGC(ctx, headroom, os.Getenv("GOGC") != "", m.Logger)
 	if err := m.Open(ctx); err != nil {
 		m.Close()
 		return err
