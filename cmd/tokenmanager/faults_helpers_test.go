@@ -70,9 +70,11 @@ func faultSizeFor() faultSize {
 		s.recoverBound = 15 * time.Second
 	}
 	// A request may wait on the store up to --store-timeout (left at its
-	// default); the margin covers a loaded machine.
+	// default); the margin covers a loaded machine (under -race on 2 busy
+	// cores one request of the blackhole took 5.007 s with a margin of 2 s).
+	// A hang still shows: it lasts until the fault ends, and beyond.
 	c, _, _ := parseConfig("serve", nil, func(string) string { return "" })
-	s.maxBound = c.StoreTimeout + 2*time.Second
+	s.maxBound = c.StoreTimeout + 3*time.Second
 	return s
 }
 
