@@ -91,7 +91,7 @@ type Manager struct {
 	cancels    CancellationStore
 	replica    *Replica
 	refreshKey atomic.Pointer[[]byte] // SetRefreshKey replaces it after a store's data loss
-	verified   *verifiedCache
+	verified   *tokenCaches
 	log        *slog.Logger
 	// OnCancel, when set, is called after each acknowledged cancellation
 	// (for metrics and events).
@@ -116,7 +116,7 @@ func NewManager(cfg Config, codec TokenCodec, sessions SessionStore, replica *Re
 		logger = slog.Default()
 	}
 	m := &Manager{cfg: cfg, codec: codec, sessions: sessions, cancels: replica.Store,
-		replica: replica, log: logger, verified: newVerifiedCache(cfg.VerifyCacheMemory)}
+		replica: replica, log: logger, verified: newTokenCaches(cfg.VerifyCacheMemory)}
 	m.refreshKey.Store(&refreshKey)
 	return m
 }
@@ -192,7 +192,8 @@ func (m *Manager) Verify(ctx context.Context, raw string) (*Claims, error) {
 // parse verifies raw with the codec, or takes its claims from the cache of
 // tokens verified before.
 func (m *Manager) parse(raw string) (*Claims, error) {
-	if c, ok := m.verified.get(raw, m.cfg.Now(), m.cfg.Leeway); ok {
+	k := m.verified.key(raw)
+	if c, ok := m.verified.get(k, m.cfg.Now(), m.cfg.Leeway); ok {
 		return c, nil
 	}
 	c, err := m.codec.Parse(raw)
@@ -202,19 +203,21 @@ func (m *Manager) parse(raw string) (*Claims, error) {
 	if err := m.checkLifetime(c); err != nil {
 		return nil, err
 	}
-	if cv, ok := m.codec.(CheapVerifier); !ok || !cv.CheapToVerify(c.KeyID) {
-		m.verified.put(raw, c)
-	}
+	cv, ok := m.codec.(CheapVerifier)
+	m.verified.put(k, c, ok && cv.CheapToVerify(c.KeyID))
 	return c, nil
 }
 
 // CheapVerifier is implemented by codecs that know which keys' tokens
 // verify about as fast as a lookup in the cache of verified tokens
-// (jose.Codec: HMAC keys, about 1.6 µs a token). The Manager does not
-// cache those: with many distinct tokens, a cache that size costs a lookup
-// on every request, an eviction on every miss, and the garbage collector
-// scans all it holds on every cycle, together more than it saves (see
-// docs/benchmarks.md). The cache is for signatures that take 30-70 µs.
+// (jose.Codec: HMAC keys, about 1.6 µs a token). The Manager keeps those
+// out of its main cache: with many distinct tokens, a cache that size
+// costs a lookup on every request, an eviction on every miss, and the
+// garbage collector scans all it holds on every cycle, together more than
+// it saves (see docs/benchmarks.md). They go to a small cache instead,
+// and only when seen twice in a short while (tokenCaches): a token
+// presented again and again is still answered from memory. The main
+// cache is for signatures that take 30-70 µs.
 type CheapVerifier interface {
 	CheapToVerify(kid string) bool
 }

@@ -22,7 +22,8 @@ import (
 type verifiedCache struct {
 	seeds    [2]maphash.Seed
 	shards   [shardCount]verifiedShard
-	perBytes int64 // each shard's share of the memory budget
+	perBytes int64        // each shard's share of the memory budget
+	entries  atomic.Int64 // across the shards: a lookup in an empty cache is skipped
 }
 
 type verifiedShard struct {
@@ -77,16 +78,34 @@ func (c *verifiedCache) get(raw string, now time.Time, leeway time.Duration) (*C
 		return nil, false
 	}
 	k := c.key(raw)
+	cl, ok := c.lookup(k, now, leeway)
+	c.count(k, ok)
+	return cl, ok
+}
+
+// lookup is get by key, without counting.
+func (c *verifiedCache) lookup(k [2]uint64, now time.Time, leeway time.Duration) (*Claims, bool) {
+	if c == nil || c.entries.Load() == 0 {
+		return nil, false
+	}
 	sh := &c.shards[k[0]&(shardCount-1)]
 	sh.mu.RLock()
 	cl, ok := sh.m[k]
 	sh.mu.RUnlock()
 	if !ok || !now.Before(cl.ExpiresAt.Add(leeway)) {
-		sh.misses.Add(1)
 		return nil, false
 	}
-	sh.hits.Add(1)
 	return cl, true
+}
+
+// count records a hit or a miss of key k.
+func (c *verifiedCache) count(k [2]uint64, hit bool) {
+	sh := &c.shards[k[0]&(shardCount-1)]
+	if hit {
+		sh.hits.Add(1)
+	} else {
+		sh.misses.Add(1)
+	}
 }
 
 // put remembers the claims of raw, evicting entries of the shard at random
@@ -95,7 +114,11 @@ func (c *verifiedCache) put(raw string, cl *Claims) {
 	if c == nil {
 		return
 	}
-	k := c.key(raw)
+	c.putKey(c.key(raw), cl)
+}
+
+// putKey is put by key.
+func (c *verifiedCache) putKey(k [2]uint64, cl *Claims) {
 	sh := &c.shards[k[0]&(shardCount-1)]
 	cost := entryCost(cl)
 	sh.mu.Lock()
@@ -111,9 +134,11 @@ func (c *verifiedCache) put(raw string, cl *Claims) {
 		}
 		delete(sh.m, old)
 		sh.bytes -= entryCost(ocl)
+		c.entries.Add(-1)
 	}
 	sh.m[k] = cl
 	sh.bytes += cost
+	c.entries.Add(1)
 }
 
 // flush forgets everything, for example after a signing key was withdrawn.
@@ -124,6 +149,7 @@ func (c *verifiedCache) flush() {
 	for i := range c.shards {
 		sh := &c.shards[i]
 		sh.mu.Lock()
+		c.entries.Add(-int64(len(sh.m)))
 		sh.m = make(map[[2]uint64]*Claims)
 		sh.bytes = 0
 		sh.mu.Unlock()

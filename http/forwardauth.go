@@ -54,11 +54,10 @@ func (s *Server) fastForwardAuth(next http.Handler) http.Handler {
 // so an id made for it would name nothing, and making one costs as much
 // as the rest of the answer. A proxy that sends its id gets it back.
 func echoedRequestID(r *http.Request) string {
-	in := r.Header.Get("X-Request-Id")
-	if in == "" || requestID(in) != in {
-		return ""
+	if in := r.Header.Get("X-Request-Id"); len(in) <= maxRequestID && isRequestID(in) {
+		return in
 	}
-	return in
+	return ""
 }
 
 // serverFinders is where the Server looks for a token: the Authorization
