@@ -92,6 +92,7 @@ type Manager struct {
 	replica    *Replica
 	refreshKey atomic.Pointer[[]byte] // SetRefreshKey replaces it after a store's data loss
 	verified   *tokenCaches
+	cheap      CheapVerifier // the codec, when it knows its cheap keys; nil otherwise
 	log        *slog.Logger
 	// OnCancel, when set, is called after each acknowledged cancellation
 	// (for metrics and events).
@@ -117,6 +118,7 @@ func NewManager(cfg Config, codec TokenCodec, sessions SessionStore, replica *Re
 	}
 	m := &Manager{cfg: cfg, codec: codec, sessions: sessions, cancels: replica.Store,
 		replica: replica, log: logger, verified: newTokenCaches(cfg.VerifyCacheMemory)}
+	m.cheap, _ = codec.(CheapVerifier)
 	m.refreshKey.Store(&refreshKey)
 	return m
 }
@@ -203,8 +205,7 @@ func (m *Manager) parse(raw string) (*Claims, error) {
 	if err := m.checkLifetime(c); err != nil {
 		return nil, err
 	}
-	cv, ok := m.codec.(CheapVerifier)
-	m.verified.put(k, c, ok && cv.CheapToVerify(c.KeyID))
+	m.verified.put(k, c, m.cheap != nil && m.cheap.CheapToVerify(c.KeyID))
 	return c, nil
 }
 

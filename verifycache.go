@@ -71,19 +71,8 @@ func (c *verifiedCache) key(raw string) [2]uint64 {
 	return [2]uint64{maphash.String(c.seeds[0], raw), maphash.String(c.seeds[1], raw)}
 }
 
-// get returns the cached claims of raw if they have not expired at now
-// (with leeway, as the codec allows).
-func (c *verifiedCache) get(raw string, now time.Time, leeway time.Duration) (*Claims, bool) {
-	if c == nil {
-		return nil, false
-	}
-	k := c.key(raw)
-	cl, ok := c.lookup(k, now, leeway)
-	c.count(k, ok)
-	return cl, ok
-}
-
-// lookup is get by key, without counting.
+// lookup returns the cached claims of key k if they have not expired at
+// now (with leeway, as the codec allows), without counting a hit or miss.
 func (c *verifiedCache) lookup(k [2]uint64, now time.Time, leeway time.Duration) (*Claims, bool) {
 	if c == nil || c.entries.Load() == 0 {
 		return nil, false
@@ -108,16 +97,9 @@ func (c *verifiedCache) count(k [2]uint64, hit bool) {
 	}
 }
 
-// put remembers the claims of raw, evicting entries of the shard at random
-// (map iteration order is random) while it is over its share of memory.
-func (c *verifiedCache) put(raw string, cl *Claims) {
-	if c == nil {
-		return
-	}
-	c.putKey(c.key(raw), cl)
-}
-
-// putKey is put by key.
+// putKey remembers the claims of key k, evicting entries of the shard at
+// random (map iteration order is random) while it is over its share of
+// memory.
 func (c *verifiedCache) putKey(k [2]uint64, cl *Claims) {
 	sh := &c.shards[k[0]&(shardCount-1)]
 	cost := entryCost(cl)
